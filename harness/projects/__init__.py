@@ -1,0 +1,17 @@
+"""The graded projects, by level name."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ..errors import UsageError
+from . import beginner
+
+PROJECTS: dict[str, ModuleType] = {"beginner": beginner}
+
+
+def get_project(level: str) -> ModuleType:
+    try:
+        return PROJECTS[level]
+    except KeyError:
+        raise UsageError(f"unknown project {level!r}; choose one of {', '.join(PROJECTS)}") from None

@@ -1,0 +1,461 @@
+"""Beginner, runtime tiers: what the pipeline really produced, inspected for real.
+
+pipeline: the act run itself; model: the artifact the training job uploaded; image: what the
+registry holds and what the image contains; container: the API answering on a real port.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ...act_runner import ActRun
+from ...checks import CheckList, Outcome, failed, passed, skipped
+from ...containers.registry import ImageRecord, LocalRegistry
+from ...sandbox import Sandbox
+from .evaluate import load_rows
+
+HERE = Path(__file__).parent
+HOLDOUT = HERE / "holdout.csv"
+IMAGE_NAME = "kata/iris-api"
+MIN_ACCURACY = 0.90
+SIZE_BUDGET_MB = 600
+LATENCY_BUDGET_MS = 500
+MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
+# One unambiguous flower per class (close to the class means).
+CANONICAL = [
+    ([5.0, 3.4, 1.5, 0.2], "setosa"),
+    ([5.9, 2.8, 4.3, 1.3], "versicolor"),
+    ([6.6, 3.0, 5.6, 2.0], "virginica"),
+]
+MALFORMED: list[tuple[str, str | bytes]] = [
+    ("missing `instances`", json.dumps({"features": [[5.1, 3.5, 1.4, 0.2]]})),
+    ("3 features instead of 4", json.dumps({"instances": [[5.1, 3.5, 1.4]]})),
+    ("strings instead of numbers", json.dumps({"instances": [["a", "b", "c", "d"]]})),
+    ("empty list", json.dumps({"instances": []})),
+    ("not JSON", b"sepal_length=5.1"),
+]
+
+
+@dataclass
+class RunContext:
+    sandbox: Sandbox
+    workdir: Path
+    registry: LocalRegistry | None = None
+    act: ActRun | None = None
+    artifacts_dir: Path | None = None
+    image_repository: str = IMAGE_NAME
+    records: dict[str, ImageRecord] = field(default_factory=dict)
+    local_image: str | None = None
+    image_attrs: dict[str, Any] = field(default_factory=dict)
+    image_files: list[str] = field(default_factory=list)
+    base_url: str | None = None
+    container_logs: str = ""
+    container_problem: str = ""
+    _model_eval: dict[str, Any] | None = None
+
+
+PIPELINE = CheckList[RunContext]()
+MODEL = CheckList[RunContext]()
+IMAGE = CheckList[RunContext]()
+CONTAINER = CheckList[RunContext]()
+
+
+# --- pipeline -------------------------------------------------------------------------------
+
+
+@PIPELINE.add(
+    "pipeline.act-run",
+    "The workflow runs to success under act",
+    stage="pipeline",
+    points=3,
+    hint="Read the failed step's output above (the full log is in the run's act.log); run the "
+    "same command locally from the project root to reproduce it.",
+)
+def act_run(ctx: RunContext) -> Outcome:
+    run = ctx.act
+    if run is None:
+        return skipped("the workflow was not run")
+    if run.timed_out:
+        return failed(f"the workflow did not finish within its time limit ({run.duration_s:.0f} s)")
+    if not run.jobs:
+        errors = "; ".join(run.errors[:3]) or "act started no job"
+        return failed(f"no job ran: {errors}")
+    bad = [j for j in run.jobs.values() if j.result != "success"]
+    if bad or run.returncode != 0:
+        parts = []
+        for job in bad:
+            step = job.failed_step()
+            where = f" at step `{step.name.splitlines()[0][:80]}`" if step else ""
+            parts.append(f"job `{job.job}` {job.result}{where}")
+        detail = "; ".join(parts) or f"act exited {run.returncode}"
+        tail = next((j.tail(12) for j in bad if j.output), "")
+        return failed(detail + (f"\n--- last output ---\n{tail}" if tail else ""))
+    jobs = ", ".join(f"{j.job} ({len([s for s in j.steps if s.stage == 'Main'])} steps)" for j in run.jobs.values())
+    return passed(f"all jobs succeeded in {run.duration_s:.1f} s: {jobs}")
+
+
+# --- model artifact -------------------------------------------------------------------------
+
+
+def _model_files(ctx: RunContext) -> list[Path]:
+    root = ctx.artifacts_dir
+    if root is None or not root.is_dir():
+        return []
+    found = [p for p in root.rglob("*") if p.is_file() and p.suffix in MODEL_SUFFIXES]
+    for archive in root.rglob("*.zip"):
+        target = archive.with_suffix(".unzipped")
+        if not target.exists():
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(target)
+        found += [p for p in target.rglob("*") if p.is_file() and p.suffix in MODEL_SUFFIXES]
+    return sorted(found)
+
+
+@MODEL.add(
+    "model.artifact",
+    "Training uploads the model as a workflow artifact",
+    stage="model",
+    points=2,
+    hint="After training, add `actions/upload-artifact@v4` with `name: model` and "
+    "`path: model/`; the build job gets it back with `actions/download-artifact@v4`.",
+)
+def model_artifact(ctx: RunContext) -> Outcome:
+    if ctx.act is None:
+        return skipped("the workflow was not run")
+    files = _model_files(ctx)
+    if not files:
+        return failed("no artifact of this run holds a .joblib/.pkl model file")
+    assert ctx.artifacts_dir is not None
+    shown = ", ".join(str(p.relative_to(ctx.artifacts_dir)) for p in files[:3])
+    return passed(f"model artifact: {shown}")
+
+
+def _evaluate(ctx: RunContext, model: Path) -> dict[str, Any]:
+    if ctx._model_eval is None:
+        proc = subprocess.run(
+            [sys.executable, "-m", "harness.projects.beginner.evaluate", str(model), str(HOLDOUT)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        try:
+            ctx._model_eval = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (json.JSONDecodeError, IndexError):
+            ctx._model_eval = {"error": (proc.stderr.strip() or "no output")[-400:]}
+    return ctx._model_eval
+
+
+@MODEL.add(
+    "model.accuracy",
+    f"The model reaches {MIN_ACCURACY:.0%} accuracy on held-out data",
+    stage="model",
+    points=3,
+    hint="The harness scores the artifact on 30 iris rows your project never sees. Train on all "
+    "of data/iris_train.csv with a fixed random_state; scale features (StandardScaler) before "
+    "LogisticRegression, and make predict() return the species names.",
+)
+def model_accuracy(ctx: RunContext) -> Outcome:
+    files = _model_files(ctx)
+    if not files:
+        return skipped("no model artifact to score")
+    result = _evaluate(ctx, files[0])
+    if "error" in result:
+        return failed(f"the model could not be loaded and scored: {result['error']}")
+    accuracy = float(result["accuracy"])
+    message = f"held-out accuracy {accuracy:.3f} on {result['n']} rows ({result['model']})"
+    if accuracy < MIN_ACCURACY:
+        return failed(message + f", below {MIN_ACCURACY:.2f}", accuracy=accuracy)
+    return passed(message, accuracy=accuracy)
+
+
+# --- image in the registry ------------------------------------------------------------------
+
+
+def sha_tags(ctx: RunContext) -> set[str]:
+    sha = ctx.sandbox.sha
+    return {sha, sha[:7], f"sha-{sha[:7]}", f"sha-{sha}"}
+
+
+@IMAGE.add(
+    "image.tags",
+    "The image is in the registry, tagged with the commit SHA and `latest`",
+    stage="image",
+    points=3,
+    hint="Push to `${{ vars.REGISTRY }}/${{ vars.IMAGE_NAME }}` with two tags: the commit "
+    "(docker/metadata-action `type=sha,format=long`, or `${{ github.sha }}`) and `latest`.",
+)
+def image_tags(ctx: RunContext) -> Outcome:
+    if ctx.registry is None:
+        return skipped("no registry was running")
+    repos = ctx.registry.repositories()
+    if ctx.image_repository not in repos:
+        found = ", ".join(repos) or "nothing"
+        return failed(f"{ctx.registry.address}/{ctx.image_repository} not found; the registry holds {found}")
+    tags = set(ctx.registry.tags(ctx.image_repository))
+    has_sha = bool(tags & sha_tags(ctx))
+    has_latest = "latest" in tags
+    shown = ", ".join(sorted(tags))
+    if has_sha and has_latest:
+        return passed(f"tags: {shown}")
+    missing = [name for name, ok in (("the commit SHA", has_sha), ("latest", has_latest)) if not ok]
+    return failed(f"tags: {shown}; missing {' and '.join(missing)}", credit=0.5 if tags else 0.0)
+
+
+def _record(ctx: RunContext) -> ImageRecord | None:
+    return ctx.records.get("latest") or next(iter(ctx.records.values()), None)
+
+
+@IMAGE.add(
+    "image.labels",
+    "The image carries OCI labels for its source and revision",
+    stage="image",
+    points=2,
+    hint="Pass `labels: ${{ steps.meta.outputs.labels }}` from docker/metadata-action to "
+    "docker/build-push-action; it sets org.opencontainers.image.revision, source and created.",
+)
+def image_labels(ctx: RunContext) -> Outcome:
+    record = _record(ctx)
+    if record is None:
+        return skipped("no image of this run in the registry")
+    labels = record.labels
+    want = {
+        "org.opencontainers.image.revision": ctx.sandbox.sha,
+        "org.opencontainers.image.source": None,
+        "org.opencontainers.image.created": None,
+    }
+    problems = []
+    for key, value in want.items():
+        if key not in labels:
+            problems.append(f"{key} missing")
+        elif value is not None and labels[key] != value:
+            problems.append(f"{key} is {labels[key]!r}, not this commit")
+    if problems:
+        return failed("; ".join(problems), credit=(3 - len(problems)) / 3)
+    return passed(f"revision {labels['org.opencontainers.image.revision'][:7]}, source "
+                  f"{labels['org.opencontainers.image.source']}")
+
+
+@IMAGE.add(
+    "image.model-inside",
+    "The image contains the trained model",
+    stage="image",
+    points=2,
+    hint="Download the model artifact into model/ before building, and `COPY model/ model/` "
+    "in the Dockerfile (check .dockerignore does not exclude it).",
+)
+def image_model_inside(ctx: RunContext) -> Outcome:
+    if ctx.local_image is None:
+        return skipped("no image of this run could be pulled")
+    models = [f for f in ctx.image_files if f.endswith(MODEL_SUFFIXES) and "site-packages" not in f]
+    if not models:
+        return failed("no .joblib/.pkl file in the image's filesystem")
+    return passed(f"model file(s) in the image: {', '.join('/' + m for m in models[:3])}")
+
+
+@IMAGE.add(
+    "image.non-root",
+    "The image runs as a non-root user",
+    stage="image",
+    points=2,
+    hint="End the Dockerfile with a `USER` that is not root (and not 0).",
+)
+def image_non_root(ctx: RunContext) -> Outcome:
+    record = _record(ctx)
+    if record is None:
+        return skipped("no image of this run in the registry")
+    user = record.user
+    if user.split(":")[0] in ("", "root", "0"):
+        return failed(f"the image's configured user is {user or 'unset (root)'}")
+    return passed(f"runs as user {user}")
+
+
+@IMAGE.add(
+    "image.size",
+    f"The image stays under the {SIZE_BUDGET_MB} MB size budget",
+    stage="image",
+    points=1,
+    hint="Use `pip install --no-cache-dir`, a slim base, a .dockerignore that keeps data/ and "
+    ".git out, and no build tools in the final image.",
+)
+def image_size(ctx: RunContext) -> Outcome:
+    if not ctx.image_attrs:
+        return skipped("no image of this run could be pulled")
+    size_mb = int(ctx.image_attrs.get("Size", 0)) / 1e6
+    record = _record(ctx)
+    pushed = f", {record.compressed_size / 1e6:.0f} MB compressed in the registry" if record else ""
+    message = f"{size_mb:.0f} MB unpacked{pushed}"
+    if size_mb > SIZE_BUDGET_MB:
+        return failed(message + f", over the {SIZE_BUDGET_MB} MB budget", size_mb=size_mb)
+    return passed(message, size_mb=size_mb)
+
+
+# --- the running container -------------------------------------------------------------------
+
+
+def _api(ctx: RunContext) -> Outcome | None:
+    if ctx.base_url is None:
+        return skipped(ctx.container_problem or "the container did not start")
+    return None
+
+
+@CONTAINER.add(
+    "container.health",
+    "The container starts and answers GET /health",
+    stage="container",
+    points=2,
+    hint="Serve on 0.0.0.0:8000 (`uvicorn src.app:app --host 0.0.0.0 --port 8000`) and make "
+    "GET /health return 200 once the model is loaded.",
+)
+def container_health(ctx: RunContext) -> Outcome:
+    if ctx.base_url is None:
+        if ctx.local_image is None:
+            return skipped(ctx.container_problem or "no image to run")
+        logs = f"\n--- container log ---\n{ctx.container_logs}" if ctx.container_logs else ""
+        return failed((ctx.container_problem or "the API never became healthy") + logs)
+    return passed(f"GET /health answered 200 at {ctx.base_url}")
+
+
+def _predict(ctx: RunContext, instances: list[list[float]]) -> httpx.Response:
+    assert ctx.base_url is not None
+    return httpx.post(f"{ctx.base_url}/predict", json={"instances": instances}, timeout=10)
+
+
+@CONTAINER.add(
+    "container.predictions",
+    "POST /predict returns correct species for known flowers",
+    stage="container",
+    points=3,
+    hint='POST /predict takes {"instances": [[5.1, 3.5, 1.4, 0.2]]} and must answer '
+    '{"predictions": ["setosa"]}: one species name per instance, in order.',
+)
+def container_predictions(ctx: RunContext) -> Outcome:
+    if (problem := _api(ctx)) is not None:
+        return problem
+    features, labels = load_rows(HOLDOUT)
+    features = [f for f, _ in CANONICAL] + features
+    labels = [label for _, label in CANONICAL] + labels
+    resp = _predict(ctx, features)
+    if resp.status_code != 200:
+        return failed(f"POST /predict answered {resp.status_code}: {resp.text[:200]}")
+    try:
+        predictions = resp.json()["predictions"]
+    except (ValueError, KeyError, TypeError):
+        return failed(f"the answer has no `predictions` list: {resp.text[:200]}")
+    if not isinstance(predictions, list) or len(predictions) != len(labels):
+        return failed(f"expected {len(labels)} predictions, got {str(predictions)[:120]}")
+    wrong_canonical = [
+        f"{f} -> {p!r} (expected {t})"
+        for (f, t), p in zip(CANONICAL, predictions[: len(CANONICAL)], strict=True)
+        if p != t
+    ]
+    accuracy = sum(p == t for p, t in zip(predictions, labels, strict=True)) / len(labels)
+    if wrong_canonical:
+        return failed("wrong for unambiguous flowers: " + "; ".join(wrong_canonical))
+    if accuracy < MIN_ACCURACY:
+        return failed(f"accuracy through the API {accuracy:.3f}, below {MIN_ACCURACY:.2f}")
+    return passed(f"{len(labels)} predictions, accuracy {accuracy:.3f} through the API")
+
+
+@CONTAINER.add(
+    "container.rejects-malformed",
+    "Malformed input gets a 4xx answer, not a crash",
+    stage="container",
+    points=2,
+    hint="Validate the body with a pydantic model (a non-empty list of lists of exactly 4 floats); "
+    "FastAPI then answers 422 instead of raising inside your code (a 500).",
+)
+def container_rejects_malformed(ctx: RunContext) -> Outcome:
+    if (problem := _api(ctx)) is not None:
+        return problem
+    assert ctx.base_url is not None
+    bad: list[str] = []
+    for name, body in MALFORMED:
+        try:
+            resp = httpx.post(
+                f"{ctx.base_url}/predict",
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=10,
+            )
+            if not 400 <= resp.status_code < 500:
+                bad.append(f"{name}: {resp.status_code}")
+        except httpx.HTTPError as exc:
+            bad.append(f"{name}: {type(exc).__name__}")
+    if bad:
+        good = len(MALFORMED) - len(bad)
+        return failed("not a 4xx for " + "; ".join(bad), credit=good / len(MALFORMED))
+    return passed(f"all {len(MALFORMED)} malformed requests got a 4xx")
+
+
+@CONTAINER.add(
+    "container.latency",
+    f"Prediction latency is measured (p95 under {LATENCY_BUDGET_MS} ms)",
+    stage="container",
+    points=1,
+    hint="Load the model once at start-up, not on every request.",
+)
+def container_latency(ctx: RunContext) -> Outcome:
+    if (problem := _api(ctx)) is not None:
+        return problem
+    samples = []
+    with httpx.Client(base_url=ctx.base_url, timeout=10) as client:
+        for i in range(50):
+            body = {"instances": [CANONICAL[i % 3][0]]}
+            start = time.perf_counter()
+            resp = client.post("/predict", json=body)
+            samples.append((time.perf_counter() - start) * 1000)
+            if resp.status_code != 200:
+                return failed(f"request {i + 1} answered {resp.status_code}")
+    p50 = statistics.median(samples)
+    p95 = sorted(samples)[int(0.95 * len(samples)) - 1]
+    message = f"50 requests: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(samples):.1f} ms"
+    if p95 > LATENCY_BUDGET_MS:
+        return failed(message, p50_ms=p50, p95_ms=p95)
+    return passed(message, p50_ms=p50, p95_ms=p95)
+
+
+def list_image_files(client: Any, image: str, limit_s: float = 120.0) -> list[str]:
+    """Paths inside an image, read from `docker export` of a never-started container."""
+    container = client.containers.create(image, command=["true"], labels={"kata.scratch": "1"})
+    names: list[str] = []
+    try:
+        stream = container.export(chunk_size=1 << 20)
+
+        class _Reader:
+            def __init__(self) -> None:
+                self._buf = b""
+                self._it = iter(stream)
+
+            def read(self, n: int = -1) -> bytes:
+                while n < 0 or len(self._buf) < n:
+                    try:
+                        self._buf += next(self._it)
+                    except StopIteration:
+                        break
+                if n < 0:
+                    out, self._buf = self._buf, b""
+                else:
+                    out, self._buf = self._buf[:n], self._buf[n:]
+                return out
+
+        deadline = time.monotonic() + limit_s
+        with tarfile.open(fileobj=_Reader(), mode="r|") as tar:  # type: ignore[call-overload]
+            for member in tar:
+                names.append(member.name.lstrip("./"))
+                if time.monotonic() > deadline:
+                    break
+    finally:
+        container.remove(force=True)
+    return names

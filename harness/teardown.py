@@ -1,0 +1,102 @@
+"""Removes what a run created and proves nothing of it is left.
+
+Everything the harness starts carries the label `kata.run=<run id>`; images the pipeline
+built carry the run's registry address (a port only this run used) in their tags.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from docker.errors import APIError, NotFound
+
+RUN_LABEL = "kata.run"
+CACHE_REPOSITORY = "kata-cache"
+
+
+@dataclass
+class Leftovers:
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    processes: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.containers or self.networks or self.images or self.processes)
+
+    def describe(self) -> str:
+        parts = []
+        for name, items in vars(self).items():
+            if items:
+                parts.append(f"{name}: {', '.join(map(str, items))}")
+        return "; ".join(parts)
+
+
+def _run_images(client: Any, registry_address: str) -> list[str]:
+    if not registry_address:
+        return []
+    tags = []
+    for image in client.images.list():
+        tags += [t for t in image.tags if t.startswith(registry_address + "/")]
+    return tags
+
+
+def cleanup(client: Any, run_id: str, registry_address: str, cache_as: str | None = None) -> list[str]:
+    """Remove the run's containers, networks and image tags; return what could not be removed.
+
+    `cache_as` keeps the built image's layers under one stable tag (e.g. kata-cache/beginner)
+    so the next run's `docker build` reuses them; it holds no registry address or secret.
+    """
+    problems: list[str] = []
+    if client is None:
+        return problems
+    for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}):
+        try:
+            container.remove(force=True, v=True)
+        except (APIError, NotFound) as exc:
+            problems.append(f"container {container.name}: {exc}")
+    for network in client.networks.list(filters={"label": f"{RUN_LABEL}={run_id}"}):
+        try:
+            network.remove()
+        except (APIError, NotFound) as exc:
+            problems.append(f"network {network.name}: {exc}")
+    tags = _run_images(client, registry_address)
+    if tags and cache_as:
+        try:
+            client.images.get(tags[0]).tag(f"{CACHE_REPOSITORY}/{cache_as}", "last")
+        except (APIError, NotFound):
+            pass
+    for tag in tags:
+        try:
+            client.images.remove(tag, noprune=False)
+        except NotFound:
+            pass
+        except APIError as exc:
+            problems.append(f"image {tag}: {exc}")
+    return problems
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def find_leftovers(client: Any, run_id: str, registry_address: str, pids: list[int]) -> Leftovers:
+    left = Leftovers(processes=[p for p in pids if _alive(p)])
+    if client is not None:
+        label = {"label": f"{RUN_LABEL}={run_id}"}
+        left.containers = [c.name for c in client.containers.list(all=True, filters=label)]
+        left.networks = [n.name for n in client.networks.list(filters=label)]
+        left.images = _run_images(client, registry_address)
+    return left

@@ -1,0 +1,56 @@
+"""Sessions: `nox -s beginner` grades your project; `tests` and `lint` are for kata developers.
+
+`nox -s beginner -- --solution` grades the reference solution, `-- --path DIR` any folder of
+the same shape; any other option after `--` goes to `python -m harness grade` (see --help).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nox
+
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+nox.options.error_on_missing_interpreters = False
+
+PYTHON = "3.11"
+
+
+def _grade(session: nox.Session, level: str) -> None:
+    """Run the grader and hand its exit status (0 pass, 1 checks failed, 2 usage or harness
+    error) straight back, which nox on its own would flatten to 1."""
+    session.install("-e", ".", silent=True)
+    python = session.virtualenv.bin + "/python"
+    code = subprocess.call([python, "-m", "harness", "grade", level, *session.posargs])
+    if code != 0:
+        sys.exit(code)
+
+
+@nox.session(python=PYTHON)
+def beginner(session: nox.Session) -> None:
+    """Grade the beginner project (your exercises/beginner by default)."""
+    _grade(session, "beginner")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The kata's own test suite (fast static tests plus one end-to-end run per project)."""
+    session.install("-e", ".[test]", silent=True)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff and mypy over the harness and the tests."""
+    session.install("-e", ".[lint]", silent=True)
+    session.run("ruff", "check", "harness", "tests", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def seed(session: nox.Session) -> None:
+    """Make sure a Python base image is in the engine (seeded from Debian when offline)."""
+    session.install("-e", ".", silent=True)
+    session.run("python", "-m", "harness", "seed-base")
