@@ -34,14 +34,6 @@ def harness_python() -> str:
     return sys.executable
 
 
-def tool_cache(workdir: Path) -> Path:
-    """RUNNER_TOOL_CACHE for one run: fresh, like a hosted runner, so a package installed by an
-    earlier run can never hide a missing requirement (pip's download cache is still shared)."""
-    path = workdir / "toolcache"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def find_act() -> str:
     scripts = Path(sysconfig.get_path("scripts")) / "act"
     if scripts.exists():
@@ -197,7 +189,7 @@ def run_act(
     sandbox: Sandbox, inputs: ActInputs, redact: Redactor, progress: ProgressFn | None = None
 ) -> ActRun:
     act_dir = inputs.workdir / "act"
-    for sub in ("artifacts", "cache"):
+    for sub in ("artifacts/1", "cache"):  # act's ListArtifacts fails until <run id>/ exists
         (act_dir / sub).mkdir(parents=True, exist_ok=True)
     _write_dotenv(act_dir / "secrets.env", inputs.secrets)
     _write_dotenv(act_dir / "vars.env", inputs.variables)

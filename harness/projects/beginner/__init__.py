@@ -162,7 +162,7 @@ def _pipeline_stage(
         variables={"REGISTRY": ctx.registry.address, "IMAGE_NAME": ctx.image_repository, "BASE_IMAGE": base},
         env={
             "KATA_PYTHON": act_runner.harness_python(),
-            "RUNNER_TOOL_CACHE": str(act_runner.tool_cache(ctx.workdir)),
+            "KATA_REPO_DIR": str(ctx.sandbox.repo),
             "DOCKER_CONFIG": str(ctx.workdir / "docker-config"),
             "KATA_RUN_ID": ctx.sandbox.run_id,
         },

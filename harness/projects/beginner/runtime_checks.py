@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ...act_runner import ActRun
+from ...actions.artifacts import artifact_files, artifact_names
 from ...checks import CheckList, Outcome, failed, passed, skipped
 from ...containers.registry import ImageRecord, LocalRegistry
 from ...sandbox import Sandbox
@@ -108,17 +109,18 @@ def act_run(ctx: RunContext) -> Outcome:
 # --- model artifact -------------------------------------------------------------------------
 
 
-def _model_files(ctx: RunContext) -> list[Path]:
+def _model_files(ctx: RunContext) -> list[tuple[str, Path]]:
+    """(artifact name/relative path, file) for every model file in any artifact of the run."""
     root = ctx.artifacts_dir
     if root is None or not root.is_dir():
         return []
-    found = [p for p in root.rglob("*") if p.is_file() and p.suffix in MODEL_SUFFIXES]
-    for archive in root.rglob("*.zip"):
-        target = archive.with_suffix(".unzipped")
-        if not target.exists():
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(target)
-        found += [p for p in target.rglob("*") if p.is_file() and p.suffix in MODEL_SUFFIXES]
+    found = []
+    for name in artifact_names(root):
+        try:
+            files = artifact_files(root, name)
+        except (OSError, zipfile.BadZipFile):
+            continue
+        found += [(f"{name}/{rel}", path) for rel, path in files.items() if path.suffix in MODEL_SUFFIXES]
     return sorted(found)
 
 
@@ -136,9 +138,8 @@ def model_artifact(ctx: RunContext) -> Outcome:
     files = _model_files(ctx)
     if not files:
         return failed("no artifact of this run holds a .joblib/.pkl model file")
-    assert ctx.artifacts_dir is not None
-    shown = ", ".join(str(p.relative_to(ctx.artifacts_dir)) for p in files[:3])
-    return passed(f"model artifact: {shown}")
+    shown = ", ".join(rel for rel, _ in files[:3])
+    return passed(f"model in artifact: {shown}")
 
 
 def _evaluate(ctx: RunContext, model: Path) -> dict[str, Any]:
@@ -170,7 +171,7 @@ def model_accuracy(ctx: RunContext) -> Outcome:
     files = _model_files(ctx)
     if not files:
         return skipped("no model artifact to score")
-    result = _evaluate(ctx, files[0])
+    result = _evaluate(ctx, files[0][1])
     if "error" in result:
         return failed(f"the model could not be loaded and scored: {result['error']}")
     accuracy = float(result["accuracy"])
@@ -258,7 +259,9 @@ def image_labels(ctx: RunContext) -> Outcome:
 def image_model_inside(ctx: RunContext) -> Outcome:
     if ctx.local_image is None:
         return skipped("no image of this run could be pulled")
-    models = [f for f in ctx.image_files if f.endswith(MODEL_SUFFIXES) and "site-packages" not in f]
+    models = [
+        f for f in ctx.image_files if f.endswith(MODEL_SUFFIXES) and "-packages/" not in f
+    ]
     if not models:
         return failed("no .joblib/.pkl file in the image's filesystem")
     return passed(f"model file(s) in the image: {', '.join('/' + m for m in models[:3])}")
