@@ -128,7 +128,9 @@ def _write_dotenv(path: Path, values: dict[str, str]) -> None:
     lines = []
     for key, value in values.items():
         if "\n" in value:
-            raise HarnessError(f"multi-line value for {key} is not supported by act's --secret-file")
+            raise HarnessError(
+                f"multi-line value for {key} is not supported by act's --secret-file"
+            )
         lines.append(f"{key}={value}\n")
     path.write_text("".join(lines))
 
@@ -147,11 +149,19 @@ def step_environment(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def github_run_id(run_id: str) -> str:
+    """A numeric GITHUB_RUN_ID unique to the run (act would say 1 for every run, so two runs
+    naming a Terraform workspace or a tag after it would collide)."""
+    return str(int(run_id[:8], 16) % 2_000_000_000 + 1)
+
+
 def build_command(sandbox: Sandbox, inputs: ActInputs, event_path: Path) -> list[str]:
     act_dir = inputs.workdir / "act"
     cmd = [
         find_act(),
         "push",
+        "--env",
+        f"GITHUB_RUN_ID={github_run_id(sandbox.run_id)}",
         "--json",
         "-e",
         str(event_path),
@@ -189,7 +199,8 @@ def run_act(
     sandbox: Sandbox, inputs: ActInputs, redact: Redactor, progress: ProgressFn | None = None
 ) -> ActRun:
     act_dir = inputs.workdir / "act"
-    for sub in ("artifacts/1", "cache"):  # act's ListArtifacts fails until <run id>/ exists
+    # act's ListArtifacts fails until the run's folder exists
+    for sub in ("artifacts/1", f"artifacts/{github_run_id(sandbox.run_id)}", "cache"):
         (act_dir / sub).mkdir(parents=True, exist_ok=True)
     _write_dotenv(act_dir / "secrets.env", inputs.secrets)
     _write_dotenv(act_dir / "vars.env", inputs.variables)

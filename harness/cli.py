@@ -42,9 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _project_dir(args: argparse.Namespace) -> Path:
     if args.path is not None:
-        return Path(args.path).resolve()
+        return Path(str(args.path)).resolve()
     folder = "solutions" if args.solution else "exercises"
-    return REPO_ROOT / folder / args.level
+    return REPO_ROOT / folder / str(args.level)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             raise KataError(f"{project_dir} is not a directory; pass --path to a project folder")
         console = Console(quiet=args.quiet)
         options = Options(
-            project_dir=project_dir, level=args.level, static_only=args.static_only, branch=args.branch
+            project_dir=project_dir,
+            level=args.level,
+            static_only=args.static_only,
+            branch=args.branch,
         )
         options.keep_workdir = args.keep_workdir
         report = project.grade(options, console)

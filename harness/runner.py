@@ -57,7 +57,7 @@ class Stages:
 
     def skip(self, checks: CheckList[Ctx], reason: str) -> None:
         items: list[Check[Ctx]] = list(checks)
-        for result in skip_all(items, reason):  # type: ignore[arg-type]
+        for result in skip_all(items, reason):
             self.console.result(result)
             self.report.results.append(result)
 

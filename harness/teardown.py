@@ -43,7 +43,9 @@ def _run_images(client: Any, registry_address: str) -> list[str]:
     return tags
 
 
-def cleanup(client: Any, run_id: str, registry_address: str, cache_as: str | None = None) -> list[str]:
+def cleanup(
+    client: Any, run_id: str, registry_address: str, cache_as: str | None = None
+) -> list[str]:
     """Remove the run's containers, networks and image tags; return what could not be removed.
 
     `cache_as` keeps the built image's layers under one stable tag (e.g. kata-cache/beginner)

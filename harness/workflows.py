@@ -33,7 +33,7 @@ class Workflow:
 
     @property
     def triggers(self) -> dict[str, Any]:
-        return normalise_triggers(self.data.get("on", self.data.get(True)))
+        return normalise_triggers(trigger_block(self.data))
 
     @property
     def jobs(self) -> dict[str, dict[str, Any]]:
@@ -74,13 +74,18 @@ def load_workflows(project: Path) -> WorkflowSet:
         if not isinstance(data, dict) or "jobs" not in data:
             result.errors.append(f"{rel} has no top-level `jobs:` mapping")
             continue
-        if data.get("on", data.get(True)) is None:
+        if trigger_block(data) is None:
             result.errors.append(f"{rel} has no `on:` trigger")
             continue
         result.workflows.append(Workflow(rel, data, text))
     if not result.workflows and not result.errors:
         result.errors.append(f"{WORKFLOW_DIR}/ holds no .yml or .yaml workflow")
     return result
+
+
+def trigger_block(data: dict[Any, Any]) -> Any:
+    """The `on:` block; YAML 1.1 reads a bare `on` key as the boolean True."""
+    return data.get("on", data.get(True))
 
 
 def normalise_triggers(on: Any) -> dict[str, Any]:
@@ -162,7 +167,10 @@ def fires_on_push(workflow: Workflow, event: PushEvent) -> bool:
     if "push" not in workflow.triggers:
         return False
     spec = workflow.triggers["push"] or {}
-    branches, branches_ignore = _as_list(spec.get("branches")), _as_list(spec.get("branches-ignore"))
+    branches, branches_ignore = (
+        _as_list(spec.get("branches")),
+        _as_list(spec.get("branches-ignore")),
+    )
     tags, tags_ignore = _as_list(spec.get("tags")), _as_list(spec.get("tags-ignore"))
     has_ref_filter = any(k in spec for k in ("branches", "branches-ignore", "tags", "tags-ignore"))
     if has_ref_filter:

@@ -42,9 +42,17 @@ def check(check_list: object, check_id: str, context: rc.RunContext) -> tuple[St
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("model") / "model.joblib"
     subprocess.run(
-        [sys.executable, str(SOLUTION / "src/train.py"), "--data", str(SOLUTION / "data/iris_train.csv"),
-         "--out", str(out)],
-        check=True, capture_output=True, cwd=SOLUTION,
+        [
+            sys.executable,
+            str(SOLUTION / "src/train.py"),
+            "--data",
+            str(SOLUTION / "data/iris_train.csv"),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=SOLUTION,
     )
     return out
 
@@ -55,7 +63,9 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_act_run_reports_the_failed_step(tmp_path: Path) -> None:
     ok = JobResult("train", "success", [StepResult("train", "0", "Train", "Main", "success", 1.0)])
     bad = JobResult(
-        "build", "failure", [StepResult("build", "3", "Log in", "Main", "failure", 0.1)],
+        "build",
+        "failure",
+        [StepResult("build", "3", "Log in", "Main", "failure", 0.1)],
         ["Error response from daemon: unauthorized\n"],
     )
     good_run = ActRun(0, {"train": ok}, 10.0, tmp_path / "log")
@@ -80,7 +90,11 @@ def _artifacts_with(tmp_path: Path, model: Path) -> Path:
 
 
 def test_model_accuracy_passes_on_the_solution_model(tmp_path: Path, trained_model: Path) -> None:
-    context = ctx(tmp_path, act=ActRun(0, {}, 1.0, tmp_path), artifacts_dir=_artifacts_with(tmp_path, trained_model))
+    context = ctx(
+        tmp_path,
+        act=ActRun(0, {}, 1.0, tmp_path),
+        artifacts_dir=_artifacts_with(tmp_path, trained_model),
+    )
     assert check(rc.MODEL, "model.artifact", context)[0] is Status.PASS
     status, message = check(rc.MODEL, "model.accuracy", context)
     assert status is Status.PASS, message
@@ -89,13 +103,18 @@ def test_model_accuracy_passes_on_the_solution_model(tmp_path: Path, trained_mod
 def test_model_accuracy_fails_on_a_broken_model(tmp_path: Path) -> None:
     bad = tmp_path / "bad.joblib"
     subprocess.run(
-        [sys.executable, "-c",
-         "import joblib; from sklearn.dummy import DummyClassifier; "
-         "joblib.dump(DummyClassifier(strategy='constant', constant='setosa')"
-         ".fit([[0,0,0,0]]*3, ['setosa','versicolor','virginica']), " + repr(str(bad)) + ")"],
+        [
+            sys.executable,
+            "-c",
+            "import joblib; from sklearn.dummy import DummyClassifier; "
+            "joblib.dump(DummyClassifier(strategy='constant', constant='setosa')"
+            ".fit([[0,0,0,0]]*3, ['setosa','versicolor','virginica']), " + repr(str(bad)) + ")",
+        ],
         check=True,
     )
-    context = ctx(tmp_path, act=ActRun(0, {}, 1.0, tmp_path), artifacts_dir=_artifacts_with(tmp_path, bad))
+    context = ctx(
+        tmp_path, act=ActRun(0, {}, 1.0, tmp_path), artifacts_dir=_artifacts_with(tmp_path, bad)
+    )
     status, message = check(rc.MODEL, "model.accuracy", context)
     assert status is Status.FAIL and "below 0.90" in message
 
@@ -110,7 +129,9 @@ def test_model_artifact_missing(tmp_path: Path) -> None:
 def test_unloadable_model_fails_cleanly(tmp_path: Path) -> None:
     junk = tmp_path / "junk.joblib"
     junk.write_bytes(b"not a pickle")
-    context = ctx(tmp_path, act=ActRun(0, {}, 1.0, tmp_path), artifacts_dir=_artifacts_with(tmp_path, junk))
+    context = ctx(
+        tmp_path, act=ActRun(0, {}, 1.0, tmp_path), artifacts_dir=_artifacts_with(tmp_path, junk)
+    )
     status, message = check(rc.MODEL, "model.accuracy", context)
     assert status is Status.FAIL and "could not be loaded" in message
 
@@ -138,7 +159,9 @@ def record(user: str = "10001", labels: dict[str, str] | None = None) -> ImageRe
             "org.opencontainers.image.source": "https://github.com/kata-learner/beginner",
             "org.opencontainers.image.created": "2026-11-26T00:00:00Z",
         }
-    return ImageRecord("kata/iris-api", "latest", "sha256:x", {"config": {"User": user, "Labels": labels}}, 1)
+    return ImageRecord(
+        "kata/iris-api", "latest", "sha256:x", {"config": {"User": user, "Labels": labels}}, 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,17 +181,36 @@ def test_image_tags(tmp_path: Path, tags: dict[str, list[str]], status: Status) 
 
 
 def test_image_labels_user_size_and_model(tmp_path: Path) -> None:
-    good = ctx(tmp_path, records={"latest": record()}, local_image="x", image_attrs={"Size": 473e6},
-               image_files=["app/model/model.joblib", "usr/lib/python3/dist-packages/x.py"])
+    good = ctx(
+        tmp_path,
+        records={"latest": record()},
+        local_image="x",
+        image_attrs={"Size": 473e6},
+        image_files=["app/model/model.joblib", "usr/lib/python3/dist-packages/x.py"],
+    )
     for check_id in ("image.labels", "image.non-root", "image.size", "image.model-inside"):
         assert check(rc.IMAGE, check_id, good)[0] is Status.PASS, check_id
-    bad = ctx(tmp_path, records={"latest": record(user="", labels={})}, local_image="x",
-              image_attrs={"Size": 900e6}, image_files=["app/src/app.py"])
+    bad = ctx(
+        tmp_path,
+        records={"latest": record(user="", labels={})},
+        local_image="x",
+        image_attrs={"Size": 900e6},
+        image_files=["app/src/app.py"],
+    )
     for check_id in ("image.labels", "image.non-root", "image.size", "image.model-inside"):
         assert check(rc.IMAGE, check_id, bad)[0] is Status.FAIL, check_id
-    wrong_revision = ctx(tmp_path, records={"latest": record(labels={
-        "org.opencontainers.image.revision": "f" * 40,
-        "org.opencontainers.image.source": "s", "org.opencontainers.image.created": "c"})})
+    wrong_revision = ctx(
+        tmp_path,
+        records={
+            "latest": record(
+                labels={
+                    "org.opencontainers.image.revision": "f" * 40,
+                    "org.opencontainers.image.source": "s",
+                    "org.opencontainers.image.created": "c",
+                }
+            )
+        },
+    )
     assert check(rc.IMAGE, "image.labels", wrong_revision)[0] is Status.FAIL
 
 
@@ -186,7 +228,10 @@ def _serve(project: Path, model: Path) -> Iterator[str]:
     env = {**os.environ, "MODEL_PATH": str(model)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "src.app:app", "--port", str(port)],
-        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -214,8 +259,12 @@ def starter_api(trained_model: Path) -> Iterator[str]:
 
 def test_solution_api_passes_container_checks(tmp_path: Path, solution_api: str) -> None:
     context = ctx(tmp_path, local_image="x", base_url=solution_api)
-    for check_id in ("container.health", "container.predictions", "container.rejects-malformed",
-                     "container.latency"):
+    for check_id in (
+        "container.health",
+        "container.predictions",
+        "container.rejects-malformed",
+        "container.latency",
+    ):
         status, message = check(rc.CONTAINER, check_id, context)
         assert status is Status.PASS, f"{check_id}: {message}"
 
@@ -229,20 +278,27 @@ def test_api_that_crashes_on_bad_input_fails(tmp_path: Path, starter_api: str) -
 
 def test_wrong_predictions_fail(tmp_path: Path, trained_model: Path) -> None:
     import joblib  # the harness env has scikit-learn for scoring
-
     from sklearn.dummy import DummyClassifier
 
     bad = tmp_path / "bad.joblib"
-    joblib.dump(DummyClassifier(strategy="constant", constant="setosa").fit(
-        [[0, 0, 0, 0]] * 3, ["setosa", "versicolor", "virginica"]), bad)
+    joblib.dump(
+        DummyClassifier(strategy="constant", constant="setosa").fit(
+            [[0, 0, 0, 0]] * 3, ["setosa", "versicolor", "virginica"]
+        ),
+        bad,
+    )
     for url in _serve(SOLUTION, bad):
         status, message = check(rc.CONTAINER, "container.predictions", ctx(tmp_path, base_url=url))
         assert status is Status.FAIL and "expected versicolor" in message
 
 
 def test_container_that_never_gets_healthy(tmp_path: Path) -> None:
-    context = ctx(tmp_path, local_image="x", container_problem="GET /health did not answer 200",
-                  container_logs="ModuleNotFoundError: No module named 'fastapi'")
+    context = ctx(
+        tmp_path,
+        local_image="x",
+        container_problem="GET /health did not answer 200",
+        container_logs="ModuleNotFoundError: No module named 'fastapi'",
+    )
     status, message = check(rc.CONTAINER, "container.health", context)
     assert status is Status.FAIL and "ModuleNotFoundError" in message
     assert check(rc.CONTAINER, "container.predictions", context)[0] is Status.SKIP

@@ -10,7 +10,7 @@ from harness.checks import CheckResult, Status, run_check
 from harness.projects.beginner.static_checks import STATIC
 from harness.static.context import StaticContext
 
-from .conftest import STARTER, SOLUTION, Project
+from .conftest import SOLUTION, STARTER, Project
 
 WORKFLOW = ".github/workflows/pipeline.yml"
 
@@ -74,7 +74,9 @@ def _fixed_base(p: Project) -> None:
 
 
 def _lint_findings(p: Project) -> None:
-    p.replace("Dockerfile", "WORKDIR /app", "WORKDIR /app\nRUN apt-get update && apt-get install -y curl")
+    p.replace(
+        "Dockerfile", "WORKDIR /app", "WORKDIR /app\nRUN apt-get update && apt-get install -y curl"
+    )
 
 
 def _secret_in_dockerfile(p: Project) -> None:

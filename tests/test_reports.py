@@ -41,7 +41,12 @@ def make_report() -> Report:
 
 def test_statuses_points_and_errors() -> None:
     report = make_report()
-    assert [r.status for r in report.results] == [Status.PASS, Status.FAIL, Status.SKIP, Status.ERROR]
+    assert [r.status for r in report.results] == [
+        Status.PASS,
+        Status.FAIL,
+        Status.SKIP,
+        Status.ERROR,
+    ]
     assert report.score == 3.0 and report.max_score == 7
     assert not report.passed
     assert "harness bug" in report.results[3].message
@@ -60,9 +65,12 @@ def test_json_fields() -> None:
 def test_junit_counts() -> None:
     suite = ET.fromstring(to_junit(make_report())).find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == (
-        "4", "1", "1", "1"
-    )
+    assert (
+        suite.get("tests"),
+        suite.get("failures"),
+        suite.get("errors"),
+        suite.get("skipped"),
+    ) == ("4", "1", "1", "1")
 
 
 def test_markdown_escapes_table_cells() -> None:

@@ -15,7 +15,8 @@ from harness.static.secrets_scan import scan_text
 def test_requirements_pinning(tmp_path: Path) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text(
-        "# comment\nscikit-learn==1.9.1\nfastapi>=0.100\nnumpy\nuvicorn[standard]==0.54.0 ; python_version>'3'\n"
+        "# comment\nscikit-learn==1.9.1\nfastapi>=0.100\nnumpy\n"
+        "uvicorn[standard]==0.54.0 ; python_version>'3'\n"
         "-r other.txt\ngit+https://github.com/x/y@" + "a" * 40 + "\nhttpx~=0.28\n"
     )
     reqs = {r.name: r.pinned for r in parse_requirements(req)}
@@ -58,7 +59,7 @@ def test_secret_scanner_finds(path: str, line: str) -> None:
         ("ci.yml", "      id-token: write"),
         ("ci.yml", "    secrets: inherit"),
         ("ci.yml", "          github-token: ${{ github.token }}"),
-        ("ci.yml", "      run: echo \"$PW\" | docker login -u me --password-stdin"),
+        ("ci.yml", '      run: echo "$PW" | docker login -u me --password-stdin'),
         ("src/app.py", 'password = os.environ["PASSWORD"]'),
         ("Dockerfile", "ARG BASE_IMAGE=python:3.11-slim"),
     ],

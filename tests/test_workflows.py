@@ -45,7 +45,8 @@ def test_push_filters(on: object, main: bool, feature: bool, tag: bool) -> None:
 def test_yaml_on_key_parsed_as_true_is_understood(tmp_path: Path) -> None:
     (tmp_path / ".github/workflows").mkdir(parents=True)
     (tmp_path / ".github/workflows/ci.yml").write_text(
-        "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: []\n"
+        "on:\n  push:\n    branches: [main]\n"
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: []\n"
     )
     found = load_workflows(tmp_path)
     assert not found.errors

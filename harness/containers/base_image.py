@@ -26,7 +26,7 @@ SEED_COMMAND = (
     "--include=python3,python3-venv,python3-pip,ca-certificates "
     "--customize-hook='rm -f \"$1\"/usr/lib/python3*/EXTERNALLY-MANAGED' "
     "--customize-hook='cp /usr/local/share/ca-certificates/*.crt "
-    "\"$1\"/usr/local/share/ca-certificates/ 2>/dev/null; chroot \"$1\" update-ca-certificates' "
+    '"$1"/usr/local/share/ca-certificates/ 2>/dev/null; chroot "$1" update-ca-certificates\' '
     f"bookworm - | docker import -c 'CMD [\"python3\"]' -c 'ENV LANG=C.UTF-8' - {SEEDED}"
 )
 

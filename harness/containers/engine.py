@@ -6,8 +6,9 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
-import docker
 from docker.errors import DockerException
+
+import docker
 
 ENGINE_FIX = (
     "start a Docker engine: on Debian/Ubuntu `apt-get install -y docker.io` then "
@@ -27,7 +28,7 @@ def engine_status() -> EngineStatus:
     if shutil.which("docker") is None:
         return EngineStatus(False, "the `docker` command is not on PATH")
     try:
-        client = docker.from_env(timeout=10)
+        client = docker.DockerClient.from_env(timeout=10)
         version = client.version().get("Version", "?")
         client.close()
     except DockerException as exc:
@@ -36,4 +37,4 @@ def engine_status() -> EngineStatus:
 
 
 def client() -> Any:
-    return docker.from_env(timeout=120)
+    return docker.DockerClient.from_env(timeout=120)

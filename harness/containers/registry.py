@@ -109,9 +109,7 @@ class LocalRegistry:
             if self._wait_ready():
                 return self
             self.stop()
-        raise HarnessError(
-            f"the local registry did not start; see {self.workdir / 'registry.log'}"
-        )
+        raise HarnessError(f"the local registry did not start; see {self.workdir / 'registry.log'}")
 
     def _wait_ready(self, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -145,7 +143,10 @@ class LocalRegistry:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 

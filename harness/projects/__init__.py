@@ -14,4 +14,6 @@ def get_project(level: str) -> ModuleType:
     try:
         return PROJECTS[level]
     except KeyError:
-        raise UsageError(f"unknown project {level!r}; choose one of {', '.join(PROJECTS)}") from None
+        raise UsageError(
+            f"unknown project {level!r}; choose one of {', '.join(PROJECTS)}"
+        ) from None

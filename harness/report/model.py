@@ -31,8 +31,10 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return bool(self.results) and not self.harness_error and all(
-            r.status is Status.PASS for r in self.results
+        return (
+            bool(self.results)
+            and not self.harness_error
+            and all(r.status is Status.PASS for r in self.results)
         )
 
     def counts(self) -> dict[str, int]:

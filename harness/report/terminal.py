@@ -53,7 +53,9 @@ class Console:
         verdict = "ALL CHECKS PASSED" if report.passed else "not passed yet"
         self.line()
         self.line(
-            self._paint("1", f"{report.project}: {report.score:g}/{report.max_score} points, {verdict}")
+            self._paint(
+                "1", f"{report.project}: {report.score:g}/{report.max_score} points, {verdict}"
+            )
             + f"  ({counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped, "
             f"{counts['error']} errors, {report.duration_s:.1f} s)"
         )

@@ -33,11 +33,19 @@ def to_junit(report: Report) -> str:
         ET.SubElement(props, "property", name=f"stack.{part}", value=what)
     for r in report.results:
         case = ET.SubElement(
-            suite, "testcase", classname=f"{report.project}.{r.stage}", name=r.id, time=f"{r.duration_s:.3f}"
+            suite,
+            "testcase",
+            classname=f"{report.project}.{r.stage}",
+            name=r.id,
+            time=f"{r.duration_s:.3f}",
         )
-        text = f"{r.title}\n{r.message}" + (f"\nHint: {r.hint}" if r.status is not Status.PASS else "")
+        text = f"{r.title}\n{r.message}" + (
+            f"\nHint: {r.hint}" if r.status is not Status.PASS else ""
+        )
         if r.status is Status.FAIL:
-            ET.SubElement(case, "failure", message=r.message.splitlines()[0][:300] if r.message else "").text = text
+            ET.SubElement(
+                case, "failure", message=r.message.splitlines()[0][:300] if r.message else ""
+            ).text = text
         elif r.status is Status.ERROR:
             ET.SubElement(case, "error", message=r.message.splitlines()[0][:300]).text = text
         elif r.status is Status.SKIP:
@@ -70,16 +78,18 @@ def to_markdown(report: Report) -> str:
         detail = r.message.splitlines()[0] if r.message else ""
         if r.status is not Status.PASS and r.hint:
             detail += f"<br>*Hint:* {r.hint}"
-        lines.append(
-            f"| {ICONS[r.status]} | `{r.id}` {_cell(r.title)} | {r.points:g}/{r.max_points} | {_cell(detail)} |"
-        )
+        score = f"{r.points:g}/{r.max_points}"
+        title = f"`{r.id}` {_cell(r.title)}"
+        lines.append(f"| {ICONS[r.status]} | {title} | {score} | {_cell(detail)} |")
     if report.stage_timings:
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_timings.items())
         lines += ["", f"Stage timings: {timings}."]
     return "\n".join(lines) + "\n"
 
 
-def write_reports(report: Report, *, json_path: Path | None, junit: Path | None, markdown: Path | None) -> None:
+def write_reports(
+    report: Report, *, json_path: Path | None, junit: Path | None, markdown: Path | None
+) -> None:
     for path, render in ((json_path, to_json), (junit, to_junit), (markdown, to_markdown)):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,9 @@ class StaticContext:
         return parse_dockerfile(text) if text is not None else None
 
     def all_jobs(self) -> list[tuple[Workflow, str, dict[str, Any]]]:
-        return [(wf, job_id, job) for wf in self.workflows.workflows for job_id, job in wf.jobs.items()]
+        return [
+            (wf, job_id, job) for wf in self.workflows.workflows for job_id, job in wf.jobs.items()
+        ]
 
 
 def job_needs(job: dict[str, Any]) -> list[str]:
@@ -56,4 +58,6 @@ def step_runs(job: dict[str, Any]) -> str:
 
 
 def step_uses(job: dict[str, Any]) -> list[str]:
-    return [str(s.get("uses")) for s in job.get("steps") or [] if isinstance(s, dict) and s.get("uses")]
+    return [
+        str(s.get("uses")) for s in job.get("steps") or [] if isinstance(s, dict) and s.get("uses")
+    ]

@@ -107,6 +107,8 @@ def hadolint(path: Path) -> list[LintFinding]:
     except json.JSONDecodeError as exc:
         raise RuntimeError(f"hadolint gave unreadable output: {proc.stderr.strip()[:200]}") from exc
     return [
-        LintFinding(int(f.get("line", 0)), str(f.get("code")), str(f.get("level")), str(f.get("message")))
+        LintFinding(
+            int(f.get("line", 0)), str(f.get("code")), str(f.get("level")), str(f.get("message"))
+        )
         for f in raw
     ]

@@ -33,5 +33,7 @@ def parse_requirements(path: Path) -> list[Requirement]:
         if not match:
             continue
         spec = match.group(3).split("--hash", 1)[0].strip()
-        reqs.append(Requirement(number, text, match.group(1), bool(PINNED.match(spec)) and "*" not in spec))
+        reqs.append(
+            Requirement(number, text, match.group(1), bool(PINNED.match(spec)) and "*" not in spec)
+        )
     return reqs

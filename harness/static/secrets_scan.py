@@ -12,8 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_SUFFIXES = {
-    ".py", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".json", ".sh", ".env", ".txt", ".tf",
-    ".tfvars", ".md", ".conf", "",
+    ".py",
+    ".yml",
+    ".yaml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".json",
+    ".sh",
+    ".env",
+    ".txt",
+    ".tf",
+    ".tfvars",
+    ".md",
+    ".conf",
+    "",
 }
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", "data", "model"}
 
@@ -32,7 +45,9 @@ YAML_LITERAL = re.compile(
     r"(?i)^\s*[\w-]*(password|passwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*\s*:\s*"
     r"(?!\s*\$\{\{)(?!\s*$)['\"]?([^'\"\s#]{4,})"
 )
-CLI_PASSWORD = re.compile(r"(?i)docker\s+login\b[^\n]*\s(-p|--password)[ =](?!\s*\$)['\"]?([^\s'\"]{4,})")
+CLI_PASSWORD = re.compile(
+    r"(?i)docker\s+login\b[^\n]*\s(-p|--password)[ =](?!\s*\$)['\"]?([^\s'\"]{4,})"
+)
 DOCKERFILE_ENV = re.compile(
     r"(?i)^\s*(ENV|ARG)\s+[\w]*(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY)[\w]*\s*[= ]\s*"
     r"['\"]?([^\s'\"$]{4,})"
@@ -63,9 +78,9 @@ def _candidate_files(root: Path) -> list[Path]:
         rel = path.relative_to(root)
         if any(part in SKIP_DIRS for part in rel.parts[:-1]) or not path.is_file():
             continue
-        if path.name == "Dockerfile" or path.suffix in TEXT_SUFFIXES or path.name.startswith(".env"):
-            if path.stat().st_size <= 512_000:
-                files.append(path)
+        textual = path.name == "Dockerfile" or path.suffix in TEXT_SUFFIXES
+        if (textual or path.name.startswith(".env")) and path.stat().st_size <= 512_000:
+            files.append(path)
     return files
 
 

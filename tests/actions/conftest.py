@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from .act_helpers import ActProject, Registry, free_port
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from .act_helpers import ActProject, dump_env_step
-
 from harness.actions.artifacts import artifact_files, artifact_names
+
+from .act_helpers import ActProject, dump_env_step
 
 ROUNDTRIP = """
 on: push

@@ -9,6 +9,7 @@ import urllib.request
 import uuid
 
 import pytest
+
 from .act_helpers import ActProject, Registry, dump_env_step
 
 pytestmark = pytest.mark.docker

@@ -7,9 +7,10 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from .act_helpers import ActProject, dump_env_step
 
 from harness.actions.catalog import STAND_INS
+
+from .act_helpers import ActProject, dump_env_step
 
 sys.path.insert(0, str(STAND_INS["docker/metadata-action"]))
 from meta import Context, Meta, MetaError, Repo

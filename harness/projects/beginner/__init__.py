@@ -140,8 +140,10 @@ def _pipeline_stage(
     event = PushEvent(f"refs/heads/{ctx.sandbox.branch}")
     firing = [w for w in workflows if fires_on_push(w, event)]
     if not firing:
-        stages.run("pipeline", PIPELINE, ctx)  # act-run skips: nothing ran
         reason = f"no workflow runs on a push to {ctx.sandbox.branch}"
+        ctx.not_run_reason = reason + " (act ignores branch filters; the harness applies them)"
+        console.line(f"   {reason}: nothing to run")
+        stages.run("pipeline", PIPELINE, ctx)
         for checks in (MODEL, IMAGE, CONTAINER):
             stages.skip(checks, reason)
         return
@@ -151,15 +153,23 @@ def _pipeline_stage(
     local_repos, unsupported = catalog.plan_local_repositories(uses)
     if unsupported:
         console.line(
-            "   these actions have no offline stand-in and cannot run here: " + ", ".join(unsupported)
+            "   these actions have no offline stand-in and cannot run here: "
+            + ", ".join(unsupported)
         )
     credentials = ctx.registry.credentials
     inputs = act_runner.ActInputs(
         workflow_files=[w.path for w in firing],
         labels=runs_on_labels(firing),
         local_repositories=local_repos,
-        secrets={"REGISTRY_USERNAME": credentials.username, "REGISTRY_PASSWORD": credentials.password},
-        variables={"REGISTRY": ctx.registry.address, "IMAGE_NAME": ctx.image_repository, "BASE_IMAGE": base},
+        secrets={
+            "REGISTRY_USERNAME": credentials.username,
+            "REGISTRY_PASSWORD": credentials.password,
+        },
+        variables={
+            "REGISTRY": ctx.registry.address,
+            "IMAGE_NAME": ctx.image_repository,
+            "BASE_IMAGE": base,
+        },
         env={
             "KATA_PYTHON": act_runner.harness_python(),
             "KATA_REPO_DIR": str(ctx.sandbox.repo),
@@ -170,7 +180,9 @@ def _pipeline_stage(
         timeout_s=options.act_timeout_s,
     )
     (ctx.workdir / "docker-config").mkdir(exist_ok=True)
-    console.line(f"   running {', '.join(str(w.path) for w in firing)} for a push to {ctx.sandbox.branch}")
+    console.line(
+        f"   running {', '.join(str(w.path) for w in firing)} for a push to {ctx.sandbox.branch}"
+    )
     with stages.timed("act run"):
         ctx.act = act_runner.run_act(ctx.sandbox, inputs, redact, progress=console.progress)
     ctx.artifacts_dir = act_runner.artifact_dir(ctx.workdir)

@@ -63,6 +63,7 @@ class RunContext:
     base_url: str | None = None
     container_logs: str = ""
     container_problem: str = ""
+    not_run_reason: str = ""
     _model_eval: dict[str, Any] | None = None
 
 
@@ -86,7 +87,7 @@ CONTAINER = CheckList[RunContext]()
 def act_run(ctx: RunContext) -> Outcome:
     run = ctx.act
     if run is None:
-        return skipped("the workflow was not run")
+        return skipped(ctx.not_run_reason or "the workflow was not run")
     if run.timed_out:
         return failed(f"the workflow did not finish within its time limit ({run.duration_s:.0f} s)")
     if not run.jobs:
@@ -102,7 +103,10 @@ def act_run(ctx: RunContext) -> Outcome:
         detail = "; ".join(parts) or f"act exited {run.returncode}"
         tail = next((j.tail(12) for j in bad if j.output), "")
         return failed(detail + (f"\n--- last output ---\n{tail}" if tail else ""))
-    jobs = ", ".join(f"{j.job} ({len([s for s in j.steps if s.stage == 'Main'])} steps)" for j in run.jobs.values())
+    jobs = ", ".join(
+        f"{j.job} ({len([s for s in j.steps if s.stage == 'Main'])} steps)"
+        for j in run.jobs.values()
+    )
     return passed(f"all jobs succeeded in {run.duration_s:.1f} s: {jobs}")
 
 
@@ -120,7 +124,9 @@ def _model_files(ctx: RunContext) -> list[tuple[str, Path]]:
             files = artifact_files(root, name)
         except (OSError, zipfile.BadZipFile):
             continue
-        found += [(f"{name}/{rel}", path) for rel, path in files.items() if path.suffix in MODEL_SUFFIXES]
+        found += [
+            (f"{name}/{rel}", path) for rel, path in files.items() if path.suffix in MODEL_SUFFIXES
+        ]
     return sorted(found)
 
 
@@ -203,7 +209,9 @@ def image_tags(ctx: RunContext) -> Outcome:
     repos = ctx.registry.repositories()
     if ctx.image_repository not in repos:
         found = ", ".join(repos) or "nothing"
-        return failed(f"{ctx.registry.address}/{ctx.image_repository} not found; the registry holds {found}")
+        return failed(
+            f"{ctx.registry.address}/{ctx.image_repository} not found; the registry holds {found}"
+        )
     tags = set(ctx.registry.tags(ctx.image_repository))
     has_sha = bool(tags & sha_tags(ctx))
     has_latest = "latest" in tags
@@ -244,8 +252,10 @@ def image_labels(ctx: RunContext) -> Outcome:
             problems.append(f"{key} is {labels[key]!r}, not this commit")
     if problems:
         return failed("; ".join(problems), credit=(3 - len(problems)) / 3)
-    return passed(f"revision {labels['org.opencontainers.image.revision'][:7]}, source "
-                  f"{labels['org.opencontainers.image.source']}")
+    return passed(
+        f"revision {labels['org.opencontainers.image.revision'][:7]}, source "
+        f"{labels['org.opencontainers.image.source']}"
+    )
 
 
 @IMAGE.add(
@@ -259,9 +269,7 @@ def image_labels(ctx: RunContext) -> Outcome:
 def image_model_inside(ctx: RunContext) -> Outcome:
     if ctx.local_image is None:
         return skipped("no image of this run could be pulled")
-    models = [
-        f for f in ctx.image_files if f.endswith(MODEL_SUFFIXES) and "-packages/" not in f
-    ]
+    models = [f for f in ctx.image_files if f.endswith(MODEL_SUFFIXES) and "-packages/" not in f]
     if not models:
         return failed("no .joblib/.pkl file in the image's filesystem")
     return passed(f"model file(s) in the image: {', '.join('/' + m for m in models[:3])}")
@@ -412,6 +420,7 @@ def container_rejects_malformed(ctx: RunContext) -> Outcome:
 def container_latency(ctx: RunContext) -> Outcome:
     if (problem := _api(ctx)) is not None:
         return problem
+    assert ctx.base_url is not None
     samples = []
     with httpx.Client(base_url=ctx.base_url, timeout=10) as client:
         for i in range(50):

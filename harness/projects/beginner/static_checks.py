@@ -52,7 +52,9 @@ def trigger_main(ctx: StaticContext) -> Outcome:
         return problem
     main = [w for w in ctx.workflows.workflows if fires_on_push(w, PushEvent("refs/heads/main"))]
     other = [
-        w for w in ctx.workflows.workflows if fires_on_push(w, PushEvent(f"refs/heads/{OTHER_BRANCH}"))
+        w
+        for w in ctx.workflows.workflows
+        if fires_on_push(w, PushEvent(f"refs/heads/{OTHER_BRANCH}"))
     ]
     if not main:
         return failed("no workflow runs on a push to main")
@@ -114,7 +116,9 @@ def registry_login(ctx: StaticContext) -> Outcome:
                 password = str((step.get("with") or {}).get("password", ""))
                 if "secrets." in password:
                     return passed(f"{wf.path}: docker/login-action with a password from secrets")
-                return failed(f"{wf.path}: docker/login-action's password does not come from secrets")
+                return failed(
+                    f"{wf.path}: docker/login-action's password does not come from secrets"
+                )
             run = str(step.get("run", ""))
             if re.search(r"docker\s+login", run):
                 env = " ".join(str(v) for v in (step.get("env") or {}).values())
@@ -237,7 +241,7 @@ def dockerfile_non_root(ctx: StaticContext) -> Outcome:
     "The image declares a HEALTHCHECK",
     stage="static",
     points=2,
-    hint="Add e.g. `HEALTHCHECK CMD python3 -c \"import urllib.request; "
+    hint='Add e.g. `HEALTHCHECK CMD python3 -c "import urllib.request; '
     "urllib.request.urlopen('http://127.0.0.1:8000/health')\"` so Docker knows when the API is up.",
 )
 def dockerfile_healthcheck(ctx: StaticContext) -> Outcome:
