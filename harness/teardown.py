@@ -66,10 +66,7 @@ def cleanup(
             problems.append(f"network {network.name}: {exc}")
     tags = _run_images(client, registry_address)
     if tags and cache_as:
-        try:
-            client.images.get(tags[0]).tag(f"{CACHE_REPOSITORY}/{cache_as}", "last")
-        except (APIError, NotFound):
-            pass
+        _move_cache_tag(client, tags[0], f"{CACHE_REPOSITORY}/{cache_as}:last")
     for tag in tags:
         try:
             client.images.remove(tag, noprune=False)
@@ -78,6 +75,26 @@ def cleanup(
         except APIError as exc:
             problems.append(f"image {tag}: {exc}")
     return problems
+
+
+def _move_cache_tag(client: Any, source: str, cache_ref: str) -> None:
+    """Point the cache tag at the new build and drop the build it replaces (else it would
+    linger as an untagged image after every run)."""
+    try:
+        previous = client.images.get(cache_ref).id
+    except (APIError, NotFound):
+        previous = None
+    try:
+        image = client.images.get(source)
+        repository, tag = cache_ref.rsplit(":", 1)
+        image.tag(repository, tag)
+    except (APIError, NotFound):
+        return
+    if previous and previous != image.id:
+        try:
+            client.images.remove(previous)
+        except (APIError, NotFound):
+            pass  # still used by a container or another tag: not ours to force
 
 
 def _alive(pid: int) -> bool:
