@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..errors import UsageError
-from . import beginner
+from . import beginner, intermediate
 
-PROJECTS: dict[str, ModuleType] = {"beginner": beginner}
+PROJECTS: dict[str, ModuleType] = {"beginner": beginner, "intermediate": intermediate}
 
 
 def get_project(level: str) -> ModuleType:

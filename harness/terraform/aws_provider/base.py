@@ -1,0 +1,143 @@
+"""Shared plumbing for resources: schema access, tags/tags_all, unsupported-argument refusal."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from tf.types import Unknown
+
+from .errors import ProviderError, is_not_found
+
+
+class AwsResource:
+    """Base of every resource type; subclasses set `name`, `schema` and the CRUD methods.
+
+    `unsupported` lists arguments that the real provider has and this stand-in accepts in the
+    schema but cannot honour: setting one is refused with a diagnostic naming it, so a valid
+    real-world configuration is reported as "not supported offline" rather than as a typo.
+    """
+
+    name: ClassVar[str]
+    schema: ClassVar[Any]
+    unsupported: ClassVar[dict[str, str]] = {}
+    has_tags: ClassVar[bool] = True
+
+    def __init__(self, provider: Any) -> None:
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.name
+
+    @classmethod
+    def get_schema(cls) -> Any:
+        return cls.schema
+
+    # -- validation and planning --
+    def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
+        for arg, why in self.unsupported.items():
+            if config.get(arg) not in (None, [], {}):
+                diags.add_error(
+                    f"{type_name}.{arg} is not supported by the offline AWS stand-in",
+                    why or "Remove it, or run against real AWS.",
+                    path=[arg],
+                )
+
+    def plan_change(self, ctx: Any, prior: dict[str, Any] | None, planned: dict[str, Any]) -> Any:
+        if self.has_tags:
+            planned["tags_all"] = self.tags_all(planned.get("tags"))
+        return planned
+
+    # -- helpers --
+    @property
+    def ec2(self) -> Any:
+        return self.provider.ec2
+
+    def tags_all(self, tags: Any) -> Any:
+        if tags is Unknown or (isinstance(tags, dict) and Unknown in tags.values()):
+            return Unknown
+        return {**self.provider.config.default_tags, **(tags or {})}
+
+    def read_tags(self, prior_tags: Any, actual: list[dict[str, str]] | None) -> tuple[Any, Any]:
+        """(tags, tags_all) from the emulator's tag list, hiding default_tags like the provider."""
+        all_tags = {t["Key"]: t["Value"] for t in actual or []}
+        defaults = self.provider.config.default_tags
+        prior = prior_tags if isinstance(prior_tags, dict) else {}
+        own = {k: v for k, v in all_tags.items() if k in prior or defaults.get(k) != v}
+        if not own and prior_tags is None:
+            return None, all_tags
+        return own, all_tags
+
+    def apply_tags(self, resource_id: str, old_all: Any, new_all: Any) -> None:
+        old = old_all if isinstance(old_all, dict) else {}
+        new = new_all if isinstance(new_all, dict) else {}
+        removed = [{"Key": k} for k in old if k not in new]
+        if removed:
+            self.ec2.delete_tags(Resources=[resource_id], Tags=removed)
+        changed = [{"Key": k, "Value": v} for k, v in new.items() if old.get(k) != v]
+        if changed:
+            self.ec2.create_tags(Resources=[resource_id], Tags=changed)
+
+    def missing_ok(self, call: Callable[[], Any]) -> Any:
+        """Run a describe call; None when the emulator says the thing does not exist."""
+        try:
+            return call()
+        except Exception as exc:
+            if is_not_found(exc):
+                return None
+            raise
+
+
+def wait_for(
+    what: str, probe: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60.0
+) -> Any:
+    """Poll `probe` until `done(value)`; bounded (the emulator is near-instant)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        value = probe()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise ProviderError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+
+def known(value: Any) -> Any:
+    """None for unknown values (only used where a default is acceptable)."""
+    return None if value is Unknown else value
+
+
+def shape(schema: Any, state: dict[str, Any], prior: dict[str, Any] | None) -> dict[str, Any]:
+    """Every schema attribute and block present; values not read keep the prior/planned value.
+
+    Arguments the stand-in does not manage (flags such as `revoke_rules_on_delete`, unsupported
+    optional arguments, which are null) are carried over from the plan. Nothing unknown is
+    returned: a computed value the emulator has no answer for becomes null.
+    """
+    prior = prior or {}
+    out: dict[str, Any] = {}
+    for attr in schema.attributes:
+        value = state[attr.name] if attr.name in state else prior.get(attr.name)
+        out[attr.name] = None if value is Unknown else value
+    for nested in schema.block_types:
+        value = state.get(nested.type_name, prior.get(nested.type_name))
+        out[nested.type_name] = [] if value is None or value is Unknown else value
+    return out
+
+
+def retry_dependency(what: str, call: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Retry a delete while the emulator reports DependencyViolation (bounded)."""
+    from .errors import error_code
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if error_code(exc) != "DependencyViolation" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
