@@ -16,6 +16,9 @@ from ..beginner import static_checks as basic
 TF_DIR = "terraform"
 RUN_UNIQUE = re.compile(r"github\.run_id|GITHUB_RUN_ID|github\.sha|GITHUB_SHA|github\.run_number")
 ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)|failure\(\)\s*\|\|\s*success\(\)")
+WORKSPACE_CMD = re.compile(
+    r"terraform\b[^\n]*\bworkspace\s+(?:new|select)\s+(?:-or-create(?:=true)?\s+)?(?P<name>\S+)"
+)
 STATE_FILE = re.compile(r"(^|/)(terraform\.tfstate(\.backup)?|[^/]+\.tfstate)$")
 
 
@@ -46,6 +49,16 @@ def _reuse(check_id: str) -> None:
 
 _reuse("workflow.valid")
 _reuse("workflow.trigger-main")
+
+
+def _run_unique(name: str, text: str) -> bool:
+    """Is the workspace name made from the run's id, directly or through a variable?"""
+    if RUN_UNIQUE.search(name):
+        return True
+    for var in re.findall(r"\$\{?(\w+)\}?", name):
+        if re.search(rf"\b{var}\s*[=:][^\n]*({RUN_UNIQUE.pattern})", text):
+            return True
+    return False
 
 
 def _tf_missing(ctx: TfStaticContext) -> Outcome | None:
@@ -79,11 +92,13 @@ def workspace_per_run(ctx: TfStaticContext) -> Outcome:
         return skipped("no readable workflow")
     for wf in ctx.workflows.workflows:
         for _job, step in wf.steps():
-            run = str(step.get("run", ""))
-            if re.search(r"terraform\b.*\bworkspace\s+(new|select)", run):
-                if RUN_UNIQUE.search(wf.text):
-                    return passed(f"{wf.path}: `terraform workspace` named after the run")
-                return failed(f"{wf.path}: a workspace is selected, but its name is not unique to the run")
+            for match in WORKSPACE_CMD.finditer(str(step.get("run", ""))):
+                name = match.group("name").strip("'\"")
+                if name == "default":
+                    continue
+                if _run_unique(name, wf.text):
+                    return passed(f"{wf.path}: workspace `{name}` is named after the run")
+                return failed(f"{wf.path}: workspace `{name}` is not unique to the run")
     return failed("no step creates or selects a Terraform workspace: every run shares `default`")
 
 

@@ -137,7 +137,7 @@ def tf_plan(ctx: TfContext) -> Outcome:
     resources = ctx.planned()
     if not resources:
         error = ctx._plan_error.splitlines()
-        return failed("terraform plan failed: " + " ".join(error[:6])[:600] if error else "nothing planned")
+        return failed(" ".join(error[:6])[:600] if error else "terraform plan planned nothing")
     problems: list[str] = []
     missing = [t for t in REQUIRED_TYPES if not _by_type(resources, t)]
     if missing:
