@@ -1,4 +1,5 @@
-"""Sessions: `nox -s beginner` grades your project; `tests` and `lint` are for kata developers.
+"""Sessions: `nox -s beginner` grades your project (`watch`, `progress` help along the way);
+`grade` grades a class into a gradebook; `tests` and `lint` are for kata developers.
 
 `nox -s beginner -- --solution` grades the reference solution, `-- --path DIR` any folder of
 the same shape; any other option after `--` goes to `python -m harness grade` (see --help).
@@ -32,6 +33,41 @@ def _grade(session: nox.Session, level: str) -> None:
 def beginner(session: nox.Session) -> None:
     """Grade the beginner project (your exercises/beginner by default)."""
     _grade(session, "beginner")
+
+
+@nox.session(python=PYTHON)
+def intermediate(session: nox.Session) -> None:
+    """Grade the intermediate project (Terraform against the AWS emulator, SSH deploy)."""
+    _grade(session, "intermediate")
+
+
+def _kata(session: nox.Session, *args: str) -> None:
+    """`python -m harness ARGS... POSARGS...`, its exit status handed back as is."""
+    session.install("-e", ".", silent=True)
+    python = session.virtualenv.bin + "/python"
+    code = subprocess.call([python, "-m", "harness", *args, *session.posargs])
+    if code != 0:
+        sys.exit(code)
+
+
+@nox.session(python=PYTHON)
+def grade(session: nox.Session) -> None:
+    """Grade a class into a gradebook: `nox -s grade -- SUBMISSIONS... [--level L] [--out DIR]
+    [--jobs N] [--static-only]` (each submission a folder or a local git repository)."""
+    _kata(session, "gradebook")
+
+
+@nox.session(python=PYTHON)
+def progress(session: nox.Session) -> None:
+    """Your score per level, and the next check to work on with its hint."""
+    _kata(session, "progress")
+
+
+@nox.session(python=PYTHON)
+def watch(session: nox.Session) -> None:
+    """Re-run the static tier on every save: `nox -s watch -- [LEVEL] [--path DIR]`."""
+    level = [] if session.posargs[:1] and not session.posargs[0].startswith("-") else ["beginner"]
+    _kata(session, "watch", *level)
 
 
 @nox.session(python=PYTHON)

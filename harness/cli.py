@@ -11,8 +11,16 @@ import sys
 from pathlib import Path
 
 from .errors import KataError
+from .grading import cli as grading_cli
+from .grading.guard import guarded_grade
+from .grading.isolation import MODES
+from .learn import cli as learn_cli
+from .learn import state
+from .learn.exercism import sibling_of, write_results
+from .learn.hints import HintingConsole
+from .learn.progress import current_hints
 from .projects import PROJECTS, get_project
-from .report.terminal import Console
+from .report.model import Report
 from .report.writers import to_json, write_reports
 from .runner import Options
 
@@ -31,13 +39,53 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
     grade.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown summary")
     grade.add_argument("--static-only", action="store_true", help="only the instant static tier")
+    grade.add_argument(
+        "--real-providers",
+        action="store_true",
+        help="intermediate: validate and plan with providers from the Terraform registry",
+    )
     grade.add_argument("--branch", default="main", help="branch the push goes to (default main)")
     grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
     grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
     grade.add_argument("--print-json", action="store_true", help="print the JSON report on stdout")
+    grade.add_argument(
+        "--exercism",
+        type=Path,
+        metavar="FILE",
+        help="write Exercism results.json (v3); default: beside --json FILE",
+    )
+    grade.add_argument(
+        "--stage-timeout",
+        type=float,
+        default=900.0,
+        metavar="S",
+        help="time limit of the act run in seconds (default 900)",
+    )
+    grade.add_argument(
+        "--isolate",
+        choices=MODES,
+        default="off",
+        help="run act under bwrap: auto (when available), on (required), off",
+    )
+    grade.add_argument("--act-log", type=Path, metavar="FILE", help="keep act's log (capped)")
+    grade.add_argument(
+        "--no-record", action="store_true", help="do not record this run in your progress file"
+    )
     sub.add_parser("seed-base", help="seed the offline Python base image from Debian packages")
     sub.add_parser("list", help="list the projects and their checks")
+    grading_cli.add_parsers(sub)
+    learn_cli.add_parsers(sub)
     return parser
+
+
+def _record(report: Report, progress: state.Progress | None) -> None:
+    if progress is None:
+        return
+    progress.record(report)
+    try:
+        state.save(progress)
+    except OSError as exc:
+        print(f"kata: progress not saved: {exc}", file=sys.stderr)
 
 
 def _project_dir(args: argparse.Namespace) -> Path:
@@ -69,19 +117,31 @@ def main(argv: list[str] | None = None) -> int:
                 for check_id in project.all_check_ids():
                     print(f"  {check_id}")
             return 0
+        if args.command in grading_cli.COMMANDS:
+            return grading_cli.run(args)
+        if args.command in learn_cli.COMMANDS:
+            return learn_cli.run(args)
         project = get_project(args.level)
         project_dir = _project_dir(args)
         if not project_dir.is_dir():
             raise KataError(f"{project_dir} is not a directory; pass --path to a project folder")
-        console = Console(quiet=args.quiet)
+        if args.stage_timeout <= 0:
+            raise KataError("--stage-timeout must be positive")
+        progress = None if args.no_record or args.solution else state.load()
+        hints = current_hints(args.level, progress, ahead=1) if progress else {}
+        console = HintingConsole(hints, quiet=args.quiet)
         options = Options(
             project_dir=project_dir,
             level=args.level,
             static_only=args.static_only,
             branch=args.branch,
+            act_timeout_s=args.stage_timeout,
+            isolation=args.isolate,
+            act_log=args.act_log,
+            real_providers=args.real_providers,
         )
         options.keep_workdir = args.keep_workdir
-        report = project.grade(options, console)
+        report = guarded_grade(project, options, console)
     except KataError as exc:
         print(f"kata: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -89,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         print("kata: interrupted; everything the run started was torn down", file=sys.stderr)
         return 2
     console.summary(report)
+    _record(report, progress)
     write_reports(report, json_path=args.json, junit=args.junit, markdown=args.markdown)
+    exercism = args.exercism or (sibling_of(args.json) if args.json else None)
+    if exercism is not None:
+        write_results(report, exercism)
     if args.print_json:
         sys.stdout.write(to_json(report))
     if report.harness_error:

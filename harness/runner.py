@@ -26,6 +26,9 @@ class Options:
     branch: str = "main"
     keep_workdir: bool = False
     act_timeout_s: float = 900.0
+    isolation: str = "off"  # act under bwrap: auto | on | off (harness/grading/isolation.py)
+    act_log: Path | None = None  # copy act's log here (capped), e.g. for a gradebook
+    real_providers: bool = False  # intermediate: validate/plan with registry providers
 
 
 class Stages:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time machine setup for the kata (Debian/Ubuntu, as root or with sudo):
-# the Docker engine, the CNCF registry binary, mmdebstrap for the offline base image, nox,
+# the Docker engine, the CNCF registry binary, mmdebstrap for the offline base image, bubblewrap
+# (the gradebook runs each learner's workflow in a bwrap sandbox), nox,
 # then starts dockerd if nothing answers and seeds the base image if it cannot be pulled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ command -v dockerd >/dev/null || need+=(docker.io containerd runc)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v git >/dev/null || need+=(git)
+command -v bwrap >/dev/null || need+=(bubblewrap)  # isolates graded workflows (gradebook)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   $SUDO apt-get update -qq

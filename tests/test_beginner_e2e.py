@@ -50,7 +50,9 @@ def assert_clean(report: Report) -> None:
     assert report.teardown.get("clean"), report.teardown
     client = docker.from_env()
     assert not client.containers.list(all=True, filters={"label": f"kata.run={report.run_id}"})
-    tags = [t for image in client.images.list() for t in image.tags if t.startswith("127.0.0.1:")]
+    registry = report.stack.get("registry", "").split(" ")[0]  # this run's 127.0.0.1:PORT
+    assert registry.startswith("127.0.0.1:")
+    tags = [t for image in client.images.list() for t in image.tags if t.startswith(registry + "/")]
     assert tags == [], tags
     assert not list(Path("/tmp").glob(f"kata-{report.run_id}-*"))
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import shutil
+import signal
 from pathlib import Path
 
-import docker
 import pytest
 
+import docker
 from harness.checks import Status
 from harness.projects import intermediate
 from harness.projects.intermediate import runtime_checks
@@ -29,7 +29,9 @@ STARTER = ROOT / "exercises" / "intermediate"
 
 
 def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, str]:
-    monkeypatch.setattr("harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD)
+    monkeypatch.setattr(
+        "harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
+    )
     out = io.StringIO()
     report = intermediate.grade(Options(project_dir=path, level="intermediate"), Console(out))
     return report, out.getvalue()
@@ -61,24 +63,38 @@ def test_solution_scores_full_marks(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_starter_fails_with_hints(monkeypatch: pytest.MonkeyPatch) -> None:
     report, console = run_grade(STARTER, monkeypatch)
     status = {r.id: r.status for r in report.results}
-    for check_id in ("terraform.workspace-per-run", "workflow.destroy-always",
-                     "terraform.no-state-committed", "terraform.security", "terraform.plan",
-                     "deploy.integration-tests", "teardown.workspace-deleted"):
+    for check_id in (
+        "terraform.workspace-per-run",
+        "workflow.destroy-always",
+        "terraform.no-state-committed",
+        "terraform.security",
+        "terraform.plan",
+        "deploy.integration-tests",
+        "teardown.workspace-deleted",
+    ):
         assert status[check_id] is Status.FAIL, check_id
     assert all(r.hint for r in report.results if r.status is Status.FAIL)
     assert "hint:" in console
     assert_clean(report)
 
 
-def test_destroy_runs_when_a_step_failed(monkeypatch: pytest.MonkeyPatch, solution: Project) -> None:
-    solution.write("tests/integration/test_zz_broken.py",
-                   "def test_the_deploy_is_broken():\n    assert False, 'red test'\n")
+def test_destroy_runs_when_a_step_failed(
+    monkeypatch: pytest.MonkeyPatch, solution: Project
+) -> None:
+    solution.write(
+        "tests/integration/test_zz_broken.py",
+        "def test_the_deploy_is_broken():\n    assert False, 'red test'\n",
+    )
     report, _ = run_grade(solution.root, monkeypatch)
     by_id = {r.id: r for r in report.results}
     assert by_id["pipeline.act-run"].status is Status.FAIL
     assert by_id["deploy.integration-tests"].status is Status.FAIL
     assert "1 failures" in by_id["deploy.integration-tests"].message
-    for check_id in ("teardown.emulator-empty", "teardown.workspace-deleted", "teardown.no-vm-left"):
+    for check_id in (
+        "teardown.emulator-empty",
+        "teardown.workspace-deleted",
+        "teardown.no-vm-left",
+    ):
         assert by_id[check_id].status is Status.PASS, by_id[check_id].message
     assert_clean(report)
 

@@ -75,20 +75,30 @@ def test_starter_fails_what_it_teaches(tmp_path: Path, tf_env: tuple[dict[str, s
     dest = tmp_path / "starter"
     shutil.copytree(STARTER, dest, ignore=IGNORE)
     results = grade(dest, tf_env)
-    for check_id in ("terraform.workspace-per-run", "workflow.destroy-always",
-                     "terraform.no-state-committed", "terraform.security", "terraform.plan"):
+    for check_id in (
+        "terraform.workspace-per-run",
+        "workflow.destroy-always",
+        "terraform.no-state-committed",
+        "terraform.security",
+        "terraform.plan",
+    ):
         assert results[check_id].status is Status.FAIL, check_id
         assert results[check_id].hint
     assert results["secrets.none-hardcoded"].status is Status.PASS
 
 
 def _ssh_open(p: Project) -> None:
-    p.replace("terraform/main.tf", "cidr_blocks = [var.allowed_ssh_cidr]", 'cidr_blocks = ["0.0.0.0/0"]')
+    p.replace(
+        "terraform/main.tf", "cidr_blocks = [var.allowed_ssh_cidr]", 'cidr_blocks = ["0.0.0.0/0"]'
+    )
 
 
 def _no_always(p: Project) -> None:
-    p.replace(WORKFLOW, "      - name: Destroy the environment\n        if: always()\n",
-              "      - name: Destroy the environment\n")
+    p.replace(
+        WORKFLOW,
+        "      - name: Destroy the environment\n        if: always()\n",
+        "      - name: Destroy the environment\n",
+    )
 
 
 def _shared_workspace(p: Project) -> None:
@@ -99,9 +109,12 @@ def _shared_workspace(p: Project) -> None:
 
 
 def _hardcoded_key(p: Project) -> None:
-    p.replace("terraform/main.tf", "  region = var.region\n",
-              '  region     = var.region\n  access_key = "AKIAIOSFODNN7EXAMPLE"\n'
-              '  secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n')
+    p.replace(
+        "terraform/main.tf",
+        "  region = var.region\n",
+        '  region     = var.region\n  access_key = "AKIAIOSFODNN7EXAMPLE"\n'
+        '  secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n',
+    )
 
 
 def _state_committed(p: Project) -> None:
@@ -141,11 +154,16 @@ MUTATIONS: list[tuple[str, Callable[[Project], None], str, bool]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "mutate", "check_id", "needs_tf"), MUTATIONS,
-                         ids=[m[0] for m in MUTATIONS])
+@pytest.mark.parametrize(
+    ("name", "mutate", "check_id", "needs_tf"), MUTATIONS, ids=[m[0] for m in MUTATIONS]
+)
 def test_mutation_fails_its_check(
-    request: pytest.FixtureRequest, solution: Project, name: str,
-    mutate: Callable[[Project], None], check_id: str, needs_tf: bool,
+    request: pytest.FixtureRequest,
+    solution: Project,
+    name: str,
+    mutate: Callable[[Project], None],
+    check_id: str,
+    needs_tf: bool,
 ) -> None:
     if (needs_tf or check_id == "terraform.fmt") and not HAVE_TERRAFORM:
         pytest.skip("terraform is not installed")

@@ -68,8 +68,18 @@ def find_checkov(install: bool = True) -> str | None:
 
 def scan(directory: Path, binary: str, timeout: float = 180) -> list[Finding]:
     proc = subprocess.run(
-        [binary, "-d", str(directory), "--framework", "terraform", "--skip-download",
-         "-o", "json", "--compact", "--quiet"],
+        [
+            binary,
+            "-d",
+            str(directory),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "-o",
+            "json",
+            "--compact",
+            "--quiet",
+        ],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -46,6 +46,11 @@ def workflow_valid(ctx: StaticContext) -> Outcome:
     points=2,
     hint="Under `on:` use `push:` with `branches: [main]`. A bare `on: push` builds and "
     "publishes an image from every feature branch.",
+    deeper_hints=(
+        "`on:` takes a mapping: put `push:` under it, indented, and under `push:` the key "
+        "`branches:` with the list `[main]`. Check that no other trigger (e.g. a bare "
+        "`pull_request:` or `push:` in a second workflow) still fires for other branches.",
+    ),
 )
 def trigger_main(ctx: StaticContext) -> Outcome:
     if (problem := _workflow_problem(ctx)) is not None:
@@ -71,6 +76,10 @@ def trigger_main(ctx: StaticContext) -> Outcome:
     points=2,
     hint="Split the pipeline into a `train` job and a build job, and give the build job "
     "`needs: train` so it only runs after training succeeded and can download its model.",
+    deeper_hints=(
+        "`needs:` is a key of the job, at the same indentation as `runs-on:`, and names the "
+        "job id (the key under `jobs:`), e.g. `needs: train`; not the job's `name:`.",
+    ),
 )
 def job_needs(ctx: StaticContext) -> Outcome:
     if (problem := _workflow_problem(ctx)) is not None:
@@ -105,6 +114,11 @@ def job_needs(ctx: StaticContext) -> Outcome:
     points=2,
     hint="Log in with docker/login-action, `username: ${{ secrets.REGISTRY_USERNAME }}` and "
     "`password: ${{ secrets.REGISTRY_PASSWORD }}`; the registry address is `${{ vars.REGISTRY }}`.",
+    deeper_hints=(
+        "Add a step before the build: `uses: docker/login-action@v3` with a `with:` block "
+        "holding `registry:`, `username:` and `password:`; the two credentials are "
+        "expressions over `secrets.`, never literal text.",
+    ),
 )
 def registry_login(ctx: StaticContext) -> Outcome:
     if (problem := _workflow_problem(ctx)) is not None:
@@ -135,6 +149,10 @@ def registry_login(ctx: StaticContext) -> Outcome:
     points=2,
     hint="Pin each line of requirements.txt with `==` (e.g. `scikit-learn==1.9.1`): an "
     "unpinned dependency can change under you and break training or unpickling the model.",
+    deeper_hints=(
+        "Every non-comment line needs `name==version`; `>=`, `~=` or a bare name all count "
+        "as unpinned. The exercise README's task 2 lists the exact versions to use.",
+    ),
 )
 def deps_pinned(ctx: StaticContext) -> Outcome:
     path = ctx.root / "requirements.txt"
@@ -203,6 +221,10 @@ def dockerfile_lint(ctx: StaticContext) -> Outcome:
     points=1,
     hint="Declare `ARG BASE_IMAGE=python:3.11-slim` before `FROM ${BASE_IMAGE}` so the pipeline "
     "can swap in a mirrored or offline base image without editing the Dockerfile.",
+    deeper_hints=(
+        "The ARG must come before the first FROM (an ARG after FROM is only visible inside "
+        "that stage), and FROM must use exactly that name: `FROM ${BASE_IMAGE}`.",
+    ),
 )
 def base_arg(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:
@@ -223,6 +245,11 @@ def base_arg(ctx: StaticContext) -> Outcome:
     points=2,
     hint="Create a user (`RUN useradd --create-home --uid 10001 app`) and add `USER app` after "
     "installing packages, so a compromised API cannot act as root in the container.",
+    deeper_hints=(
+        "The last `USER` of the final stage decides: put `RUN useradd ...` and then `USER` "
+        "after every `RUN pip install` (which needs root), before `CMD`; a numeric uid such "
+        "as `USER 10001` also works where the name is not known.",
+    ),
 )
 def dockerfile_non_root(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:
@@ -243,6 +270,10 @@ def dockerfile_non_root(ctx: StaticContext) -> Outcome:
     points=2,
     hint='Add e.g. `HEALTHCHECK CMD python3 -c "import urllib.request; '
     "urllib.request.urlopen('http://127.0.0.1:8000/health')\"` so Docker knows when the API is up.",
+    deeper_hints=(
+        "HEALTHCHECK belongs in the final stage, before CMD. Its command must exit non-zero "
+        "when /health fails: `urllib.request.urlopen` raises on an error, which does that.",
+    ),
 )
 def dockerfile_healthcheck(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:

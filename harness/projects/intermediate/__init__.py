@@ -80,7 +80,9 @@ def grade(options: Options, console: Console) -> Report:
 def _keypair(workdir: Path) -> str:
     key = workdir / "plan_key"
     subprocess.run(
-        ["ssh-keygen", "-t", "ed25519", "-N", "", "-q", "-f", str(key)], check=True, capture_output=True
+        ["ssh-keygen", "-t", "ed25519", "-N", "", "-q", "-f", str(key)],
+        check=True,
+        capture_output=True,
     )
     return (key.with_suffix(".pub")).read_text().strip()
 
@@ -99,7 +101,9 @@ def _terraform_tier(options: Options, stages: Stages, report: Report, workdir: P
         env: dict[str, str] = {}
         public_key = ""
         if not problem:
-            shutil.copytree(source, scratch, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+            shutil.copytree(
+                source, scratch, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
+            )
             with stages.timed("terraform setup"):
                 try:
                     emulator = MotoProcessEmulator()
@@ -116,7 +120,8 @@ def _terraform_tier(options: Options, stages: Stages, report: Report, workdir: P
                     report.stack["terraform"] = tfenv.describe()
                     if tfenv.offline:
                         report.stand_ins.append(
-                            "hashicorp/aws: offline stand-in provider (harness/terraform/aws_provider)"
+                            "hashicorp/aws: offline stand-in provider "
+                            "(harness/terraform/aws_provider)"
                         )
         ctx = TfContext(scratch, env, public_key, problem=problem)
         stages.run("terraform", TERRAFORM, ctx)
@@ -198,7 +203,9 @@ def _run_pipeline(
             )
             stack.enter_context(vms)
             redact = Redactor([registry.credentials.password])
-            _pipeline_stage(options, console, stages, ctx, registry, base.name, tfenv, vms, emulator, redact)
+            _pipeline_stage(
+                options, console, stages, ctx, registry, base.name, tfenv, vms, emulator, redact
+            )
     finally:
         with stages.timed("teardown"):
             problems = vms.stop() if vms is not None else []
@@ -227,7 +234,9 @@ def _pipeline_stage(
 ) -> None:
     console.stage("pipeline (act)")
     workflows = TfStaticContext(ctx.sandbox.repo).workflows.workflows
-    firing = [w for w in workflows if fires_on_push(w, PushEvent(f"refs/heads/{ctx.sandbox.branch}"))]
+    firing = [
+        w for w in workflows if fires_on_push(w, PushEvent(f"refs/heads/{ctx.sandbox.branch}"))
+    ]
     if not firing:
         ctx.not_run_reason = f"no workflow runs on a push to {ctx.sandbox.branch}"
         for name, checks in (("pipeline", PIPELINE), ("deploy", DEPLOY), ("teardown", TEARDOWN)):
@@ -262,7 +271,9 @@ def _pipeline_stage(
     (ctx.workdir / "docker-config").mkdir(exist_ok=True)
     if unsupported:
         console.line("   no offline stand-in for: " + ", ".join(unsupported))
-    console.line(f"   running {', '.join(str(w.path) for w in firing)} for a push to {ctx.sandbox.branch}")
+    console.line(
+        f"   running {', '.join(str(w.path) for w in firing)} for a push to {ctx.sandbox.branch}"
+    )
     with stages.timed("act run"), Watcher(ctx, vms, emulator.client("s3"), STATE_BUCKET):
         ctx.act = act_runner.run_act(ctx.sandbox, inputs, redact, progress=console.progress)
     ctx.artifacts_dir = act_runner.artifact_dir(ctx.workdir)

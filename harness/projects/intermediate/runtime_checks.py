@@ -109,7 +109,9 @@ def probe_api(address: str) -> ApiObservation:
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
         return ApiObservation(address, True, False, f"POST /predict: {type(exc).__name__}")
     ok = got == expected
-    return ApiObservation(address, True, ok, f"predictions {got}" + ("" if ok else f", expected {expected}"))
+    return ApiObservation(
+        address, True, ok, f"predictions {got}" + ("" if ok else f", expected {expected}")
+    )
 
 
 PIPELINE = CheckList[DeployContext]()
@@ -169,7 +171,9 @@ def api_answers(ctx: DeployContext) -> Outcome:
         return skipped("no instance was created")
     good = [o for o in ctx.api.values() if o.predictions_ok]
     if good:
-        return passed(f"http://{good[0].address}:{API_PORT} answered /health and predicted correctly")
+        return passed(
+            f"http://{good[0].address}:{API_PORT} answered /health and predicted correctly"
+        )
     seen = "; ".join(f"{o.address}: {o.detail}" for o in ctx.api.values())
     return failed(seen or "nothing answered on port 8000 of any instance while the run lasted")
 
@@ -207,7 +211,7 @@ def integration_tests(ctx: DeployContext) -> Outcome:
             for key in totals:
                 totals[key] += int(suite.get(key, 0) or 0)
     ran = totals["tests"] - totals["skipped"]
-    summary = f"{totals['tests']} tests, {totals['failures']} failures, {totals['errors']} errors, {totals['skipped']} skipped"
+    summary = ", ".join(f"{totals[k]} {k}" for k in ("tests", "failures", "errors", "skipped"))
     if ran <= 0:
         return failed(summary + ": nothing really ran (is API_URL set?)")
     if totals["failures"] or totals["errors"]:
@@ -238,13 +242,15 @@ def emulator_empty(ctx: DeployContext) -> Outcome:
     stage="teardown",
     points=2,
     hint="After destroy: `terraform workspace select default` and "
-    "`terraform workspace delete \"$WORKSPACE\"`.",
+    '`terraform workspace delete "$WORKSPACE"`.',
 )
 def workspace_deleted(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
     if not ctx.workspaces_seen:
-        return failed("no per-run workspace state appeared in the backend (state went to `default`)")
+        return failed(
+            "no per-run workspace state appeared in the backend (state went to `default`)"
+        )
     if ctx.state_keys_left is None:
         return skipped(ctx.emulator_problem or "the state bucket could not be read after the run")
     if ctx.state_keys_left:

@@ -43,7 +43,7 @@ STATIC = CheckList[TfStaticContext]()
 def _reuse(check_id: str) -> None:
     check = basic.STATIC.get(check_id)
     STATIC.add(check.id, check.title, stage=check.stage, points=check.points, hint=check.hint)(
-        check.run  # type: ignore[arg-type]
+        check.run
     )
 
 
@@ -125,7 +125,9 @@ def destroy_always(ctx: TfStaticContext) -> Outcome:
         job_if = str(job.get("if", ""))
         if ALWAYS.search(step_if) or (ALWAYS.search(job_if) and not step_if):
             name = step.get("name") or "terraform destroy"
-            return passed(f"{wf}: job `{job_id}`, step `{name}` runs with `if: {step_if or job_if}`")
+            return passed(
+                f"{wf}: job `{job_id}`, step `{name}` runs with `if: {step_if or job_if}`"
+            )
     wf, job_id, _job, step = found[0]
     shown = f"`if: {step.get('if')}`" if step.get("if") else "no `if:`"
     return failed(f"{wf}: the destroy step in job `{job_id}` has {shown}, so a failure skips it")
@@ -141,7 +143,9 @@ def destroy_always(ctx: TfStaticContext) -> Outcome:
 )
 def no_state_committed(ctx: TfStaticContext) -> Outcome:
     bad = [
-        f for f in ctx.tracked if STATE_FILE.search(f) or "/.terraform/" in f"/{f}" or f.endswith("tfplan")
+        f
+        for f in ctx.tracked
+        if STATE_FILE.search(f) or "/.terraform/" in f"/{f}" or f.endswith("tfplan")
     ]
     if bad:
         return failed("committed: " + ", ".join(bad[:5]))

@@ -44,7 +44,12 @@ class TfContext:
 
     def plan(self) -> dict[str, Any] | None:
         if self._plan is None and not self._plan_error:
-            var_args = ["-var", f"allowed_ssh_cidr={PLAN_SSH_CIDR}", "-var", f"public_key={self.public_key}"]
+            var_args = [
+                "-var",
+                f"allowed_ssh_cidr={PLAN_SSH_CIDR}",
+                "-var",
+                f"public_key={self.public_key}",
+            ]
             try:
                 self._plan = runner.plan_json(self.tf_dir, self.env, var_args, timeout=240)
             except runner.TerraformError as exc:
@@ -142,12 +147,16 @@ def tf_plan(ctx: TfContext) -> Outcome:
     missing = [t for t in REQUIRED_TYPES if not _by_type(resources, t)]
     if missing:
         problems.append("missing " + ", ".join(missing))
-    rules = [(sg, r) for sg in _by_type(resources, "aws_security_group") for r in _ingress_rules(sg)]
+    rules = [
+        (sg, r) for sg in _by_type(resources, "aws_security_group") for r in _ingress_rules(sg)
+    ]
     ssh = [(sg, r) for sg, r in rules if _covers(r, 22)]
     for sg, rule in ssh:
         cidrs = list(rule.get("cidr_blocks") or [])
         if cidrs != [PLAN_SSH_CIDR]:
-            problems.append(f"{sg.address}: SSH allowed from {cidrs}, not only var.allowed_ssh_cidr")
+            problems.append(
+                f"{sg.address}: SSH allowed from {cidrs}, not only var.allowed_ssh_cidr"
+            )
     if not ssh:
         problems.append("no security group rule allows SSH for the deploy")
     if not any(_covers(r, API_PORT) for _, r in rules):
@@ -159,9 +168,12 @@ def tf_plan(ctx: TfContext) -> Outcome:
         except ValueError:
             problems.append(f"{vpc.address}: cidr_block {cidr!r} is not a CIDR")
     subnets = _by_type(resources, "aws_subnet")
-    if subnets and not any(s.values.get("map_public_ip_on_launch") for s in subnets):
-        if not any(i.values.get("associate_public_ip_address") for i in _by_type(resources, "aws_instance")):
-            problems.append("neither the subnet nor the instance gives the instance a public IP")
+    public_subnet = any(s.values.get("map_public_ip_on_launch") for s in subnets)
+    public_instance = any(
+        i.values.get("associate_public_ip_address") for i in _by_type(resources, "aws_instance")
+    )
+    if subnets and not public_subnet and not public_instance:
+        problems.append("neither the subnet nor the instance gives the instance a public IP")
     routes = [
         route
         for table in _by_type(resources, "aws_route_table")
@@ -175,10 +187,13 @@ def tf_plan(ctx: TfContext) -> Outcome:
         problems.append(f"{len(instances)} instances planned, the task asks for one")
     for instance in instances:
         if instance.values.get("instance_type") != INSTANCE_TYPE:
-            problems.append(f"{instance.address}: instance_type {instance.values.get('instance_type')!r}, not {INSTANCE_TYPE}")
+            kind = instance.values.get("instance_type")
+            problems.append(f"{instance.address}: instance_type {kind!r}, not {INSTANCE_TYPE}")
         tags = instance.values.get("tags_all") or instance.values.get("tags") or {}
         if "Project" not in tags:
-            problems.append(f"{instance.address}: no Project tag (set default_tags in the provider)")
+            problems.append(
+                f"{instance.address}: no Project tag (set default_tags in the provider)"
+            )
     for key in _by_type(resources, "aws_key_pair"):
         if key.values.get("public_key") != ctx.public_key:
             problems.append(f"{key.address}: public_key is not var.public_key")

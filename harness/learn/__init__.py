@@ -1,0 +1,2 @@
+"""The learner's loop: progress saved between runs, hints that go deeper, watch mode,
+resetting an exercise, and Exercism-format results."""

@@ -1,0 +1,120 @@
+"""Hints that go deeper each time the same check fails again.
+
+Level 1 is the check's hint, the next levels its `hints` (deeper, more specific), and the
+last level a pointer into the reference solution: a file and a line range, found by the
+regex the check (or `solution_refs`) declares. Never the solution's text itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..checks import Check, CheckResult, Status
+from ..grading import KATA_ROOT
+from ..report.terminal import Console
+from .solution_refs import SOLUTION_REFS
+
+MAX_POINTER_LINES = 15
+
+
+@dataclass(frozen=True)
+class Hint:
+    level: int  # 1-based
+    levels: int
+    text: str
+
+    def render(self) -> str:
+        return f"(hint {self.level}/{self.levels}) {self.text}" if self.levels > 1 else self.text
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _in_list_item(lines: list[str], index: int, base: int) -> bool:
+    """Is line `index` a key of a YAML list item (`- name: ...` just above, 2 less indented)?"""
+    for prev in reversed(lines[:index]):
+        if prev.strip() and _indent(prev) < base:
+            return prev.lstrip().startswith("- ") and _indent(prev) == base - 2
+    return False
+
+
+def block_range(lines: list[str], index: int) -> tuple[int, int]:
+    """0-based [start, end] of the block starting at line `index`: backslash continuations,
+    deeper-indented lines and, inside a YAML list item, its other keys."""
+    base = _indent(lines[index])
+    same_indent_ok = base > 0 and _in_list_item(lines, index, base)
+    end = index
+    for i in range(index + 1, min(len(lines), index + MAX_POINTER_LINES)):
+        line = lines[i]
+        continued = lines[i - 1].rstrip().endswith("\\")
+        if continued or (line.strip() and _indent(line) > base):
+            end = i
+        elif line.strip() and _indent(line) == base and same_indent_ok:
+            if line.lstrip().startswith("- "):
+                break
+            end = i
+        elif line.strip():
+            break
+    return index, end
+
+
+def solution_pointer(level: str, ref: tuple[str, str], kata_root: Path = KATA_ROOT) -> str | None:
+    """ "solutions/<level>/<file>, lines A-B" for the first line matching the regex."""
+    rel, pattern = ref
+    path = kata_root / "solutions" / level / rel
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    regex = re.compile(pattern)
+    for i, line in enumerate(lines):
+        if regex.search(line):
+            start, end = block_range(lines, i)
+            where = f"line {start + 1}" if start == end else f"lines {start + 1}-{end + 1}"
+            return f"solutions/{level}/{rel}, {where}"
+    return None
+
+
+def solution_ref(level: str, check: Check[Any]) -> tuple[str, str] | None:
+    return check.solution_ref or SOLUTION_REFS.get(level, {}).get(check.id)
+
+
+def hint_levels(level: str, check: Check[Any], kata_root: Path = KATA_ROOT) -> list[str]:
+    texts = [t for t in (check.hint, *check.hints) if t]
+    ref = solution_ref(level, check)
+    pointer = solution_pointer(level, ref, kata_root) if ref else None
+    if pointer:
+        texts.append(
+            f"compare your work with the reference solution at {pointer} (only those lines)"
+        )
+    return texts
+
+
+def hint_for(level: str, check: Check[Any], failures: int) -> Hint | None:
+    """The hint after `failures` consecutive failures (1 = first failure)."""
+    texts = hint_levels(level, check)
+    if not texts:
+        return None
+    index = min(max(failures, 1), len(texts)) - 1
+    return Hint(index + 1, len(texts), texts[index])
+
+
+class HintingConsole(Console):
+    """The terminal console, showing for each failed check the hint of its current level
+    (and putting that hint into the report)."""
+
+    def __init__(
+        self, hints: dict[str, Hint], stream: TextIO | None = None, *, quiet: bool = False
+    ) -> None:
+        super().__init__(stream, quiet=quiet)
+        self.hints = hints
+
+    def result(self, r: CheckResult) -> None:
+        hint = self.hints.get(r.id)
+        if hint is not None and r.status in (Status.FAIL, Status.ERROR):
+            r.hint = hint.render()
+        super().result(r)
