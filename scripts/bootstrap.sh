@@ -13,6 +13,9 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v git >/dev/null || need+=(git)
 command -v bwrap >/dev/null || need+=(bubblewrap)  # isolates graded workflows (gradebook)
+command -v nginx >/dev/null || need+=(nginx-light)  # the ingress router of the cluster stand-in
+command -v ssh >/dev/null || need+=(openssh-client)  # deploys to the VM stand-in
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   $SUDO apt-get update -qq

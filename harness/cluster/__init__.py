@@ -1,0 +1,8 @@
+"""A Kubernetes stand-in for the kata's advanced project (and a kind backend where it can run).
+
+See README.md in this directory for the API subset served, the router and the known gaps.
+"""
+
+from .backend import ClusterBackend, KindCluster, LocalClusterStandIn
+
+__all__ = ["ClusterBackend", "KindCluster", "LocalClusterStandIn"]

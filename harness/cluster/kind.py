@@ -1,0 +1,354 @@
+"""A real Kubernetes cluster with kind, for machines with Docker and internet access.
+
+Everything it runs comes from `kind_plan()`, a pure function (unit-tested here, where kind
+cannot run: no `kind` binary and no way to pull kindest/node):
+
+1. `kind create cluster --name kata-<run> --config <generated> --kubeconfig <workdir>` with
+   containerd's registry `config_path` enabled, the ingress port mapped to 127.0.0.1 and
+   the node labelled `ingress-ready=true` (what ingress-nginx's kind manifest expects);
+2. the local registry wired in as a containerd mirror: a `hosts.toml` in the node for the
+   registry's `127.0.0.1:PORT` points containerd at a TCP relay the harness runs on the
+   `kind` network's gateway (the registry itself listens on loopback only), so image
+   references stay `127.0.0.1:PORT/repo:tag` on both backends;
+3. ingress-nginx from its kind manifest, then `kubectl wait` for its controller;
+4. on stop, `kind delete cluster`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from ..errors import HarnessError
+
+KIND_NODE_IMAGE = "kindest/node:v1.30.0"
+INGRESS_NGINX_VERSION = "controller-v1.11.2"
+INGRESS_NGINX_MANIFEST = (
+    "https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
+    f"{INGRESS_NGINX_VERSION}/deploy/static/provider/kind/deploy.yaml"
+)
+CONTAINERD_PATCH = (
+    '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"'
+)
+
+
+@dataclass(frozen=True)
+class KindPlan:
+    name: str
+    config_path: Path
+    config: dict[str, Any]
+    kubeconfig: Path
+    create: list[list[str]]
+    wire_registry: list[list[str]]
+    install_ingress: list[list[str]]
+    delete: list[list[str]]
+
+
+def cluster_name(run_id: str) -> str:
+    return "kata-" + re.sub(r"[^a-z0-9-]", "-", run_id.lower())[:40].strip("-")
+
+
+def kind_config(name: str, ingress_port: int, node_image: str = KIND_NODE_IMAGE) -> dict[str, Any]:
+    init = (
+        "kind: InitConfiguration\nnodeRegistration:\n  kubeletExtraArgs:\n"
+        '    node-labels: "ingress-ready=true"\n'
+    )
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "name": name,
+        "containerdConfigPatches": [CONTAINERD_PATCH],
+        "nodes": [
+            {
+                "role": "control-plane",
+                "image": node_image,
+                "kubeadmConfigPatches": [init],
+                "extraPortMappings": [
+                    {
+                        "containerPort": 80,
+                        "hostPort": ingress_port,
+                        "listenAddress": "127.0.0.1",
+                        "protocol": "TCP",
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def hosts_toml(registry: str, relay: str) -> str:
+    return (
+        f'server = "http://{registry}"\n\n[host."http://{relay}"]\n'
+        '  capabilities = ["pull", "resolve"]\n'
+    )
+
+
+def kind_plan(
+    run_id: str,
+    workdir: Path,
+    *,
+    ingress_port: int,
+    registry: str | None = None,
+    relay: str = "GATEWAY:PORT",
+    node_image: str = KIND_NODE_IMAGE,
+) -> KindPlan:
+    """Every command KindCluster runs, in order. `relay` is the registry relay's address on
+    the kind network (known once the cluster exists; the placeholder before)."""
+    name = cluster_name(run_id)
+    config_path = workdir / "kind-config.yaml"
+    kubeconfig = workdir / "kubeconfig"
+    kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
+    wire = []
+    if registry:
+        directory = f"/etc/containerd/certs.d/{registry}"
+        script = f"mkdir -p '{directory}' && cat > '{directory}/hosts.toml'"
+        wire.append(["docker", "exec", "-i", f"{name}-control-plane", "sh", "-c", script])
+    return KindPlan(
+        name=name,
+        config_path=config_path,
+        config=kind_config(name, ingress_port, node_image),
+        kubeconfig=kubeconfig,
+        create=[
+            [
+                "kind",
+                "create",
+                "cluster",
+                "--name",
+                name,
+                "--config",
+                str(config_path),
+                "--kubeconfig",
+                str(kubeconfig),
+                "--wait",
+                "180s",
+            ]
+        ],
+        wire_registry=wire,
+        install_ingress=[
+            [*kubectl, "apply", "-f", INGRESS_NGINX_MANIFEST],
+            [
+                *kubectl,
+                "wait",
+                "--namespace",
+                "ingress-nginx",
+                "--for=condition=ready",
+                "pod",
+                "--selector=app.kubernetes.io/component=controller",
+                "--timeout=180s",
+            ],
+        ],
+        delete=[["kind", "delete", "cluster", "--name", name, "--kubeconfig", str(kubeconfig)]],
+    )
+
+
+def unavailable_reason(client: Any | None) -> str | None:
+    """Why kind cannot run here (None if it can): missing binaries, no node image."""
+    for binary in ("kind", "kubectl", "docker"):
+        if shutil.which(binary) is None:
+            return f"the `{binary}` binary is not on PATH (kind needs kind, kubectl and docker)"
+    if client is None:
+        return "no Docker engine answers"
+    try:
+        client.images.get(KIND_NODE_IMAGE)
+    except Exception:
+        try:
+            client.images.pull(KIND_NODE_IMAGE)
+        except Exception as exc:
+            return f"{KIND_NODE_IMAGE} cannot be pulled ({str(exc).splitlines()[0][:120]})"
+    return None
+
+
+class TcpRelay:
+    """Forwards connections from `listen` to `target` (the registry on loopback)."""
+
+    def __init__(self, listen_host: str, target: tuple[str, int]) -> None:
+        self.target = target
+        self._server = socket.create_server((listen_host, 0))
+        self.address = "{}:{}".format(*self._server.getsockname()[:2])
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._closed = False
+
+    def start(self) -> TcpRelay:
+        self._thread.start()
+        return self
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def stop(self) -> None:
+        self._closed = True
+        self._server.close()
+
+
+class KindCluster:
+    """A kind cluster with ingress-nginx, wired to the run's local registry."""
+
+    name = "kind"
+    is_stand_in = False
+
+    def __init__(
+        self,
+        client: Any,
+        run_id: str,
+        workdir: Path,
+        *,
+        ingress_port: int,
+        registry: str | None = None,
+    ) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.workdir = Path(workdir)
+        self.ingress_port = ingress_port
+        self._registry = registry
+        self.plan = kind_plan(run_id, self.workdir, ingress_port=ingress_port, registry=registry)
+        self._relay: TcpRelay | None = None
+        self._forwards: dict[tuple[str, int], tuple[subprocess.Popen[str], str]] = {}
+        self._created = False
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        return self.plan.kubeconfig
+
+    @property
+    def ingress_url(self) -> str:
+        return f"http://127.0.0.1:{self.ingress_port}"
+
+    @property
+    def registry(self) -> str | None:
+        return self._registry
+
+    def _run(self, command: list[str], stdin: str | None = None) -> str:
+        done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise HarnessError(f"`{' '.join(command)}` failed: {done.stderr.strip()[-800:]}")
+        return done.stdout
+
+    def start(self) -> KindCluster:
+        reason = unavailable_reason(self.client)
+        if reason:
+            raise HarnessError(f"kind cannot run here: {reason}")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.plan.config_path.write_text(yaml.safe_dump(self.plan.config, sort_keys=False))
+        try:
+            for command in self.plan.create:
+                self._created = True
+                self._run(command)
+            if self._registry:
+                gateway = self.client.networks.get("kind").attrs["IPAM"]["Config"][0]["Gateway"]
+                host, port = self._registry.rsplit(":", 1)
+                self._relay = TcpRelay(gateway, (host, int(port))).start()
+                for command in self.plan.wire_registry:
+                    self._run(command, hosts_toml(self._registry, self._relay.address))
+            for command in self.plan.install_ingress:
+                self._run(command)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for proc, _addr in self._forwards.values():
+            proc.terminate()
+        self._forwards.clear()
+        if self._relay is not None:
+            self._relay.stop()
+            self._relay = None
+        if self._created:
+            for command in self.plan.delete:
+                subprocess.run(command, capture_output=True, text=True, timeout=300)
+            self._created = False
+
+    def describe(self) -> str:
+        return (
+            f"Kubernetes: kind cluster {self.plan.name} ({KIND_NODE_IMAGE}), ingress-nginx "
+            f"{INGRESS_NGINX_VERSION} on {self.ingress_url}"
+        )
+
+    def endpoints(
+        self, namespace: str, service: str, port: int | str | None = None
+    ) -> list[tuple[str, str]]:
+        """Ready pods behind the Service, each through its own `kubectl port-forward`."""
+        kubectl = ["kubectl", "--kubeconfig", str(self.kubeconfig_path), "-n", namespace]
+        found = json.loads(self._run([*kubectl, "get", "endpoints", service, "-o", "json"]))
+        out = []
+        for subset in found.get("subsets") or []:
+            ports = subset.get("ports") or []
+            chosen = next(
+                (
+                    p
+                    for p in ports
+                    if port is None or p.get("port") == port or p.get("name") == port
+                ),
+                None,
+            )
+            if chosen is None:
+                continue
+            for address in subset.get("addresses") or []:
+                pod = (address.get("targetRef") or {}).get("name")
+                if pod:
+                    out.append((pod, self._forward(kubectl, pod, int(chosen["port"]))))
+        return out
+
+    def _forward(self, kubectl: list[str], pod: str, port: int) -> str:
+        key = (pod, port)
+        if key in self._forwards and self._forwards[key][0].poll() is None:
+            return self._forwards[key][1]
+        proc = subprocess.Popen(
+            [*kubectl, "port-forward", "--address", "127.0.0.1", f"pod/{pod}", f":{port}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        line = proc.stdout.readline() if proc.stdout else ""
+        m = re.search(r"127\.0\.0\.1:(\d+)", line)
+        if m is None:
+            proc.terminate()
+            raise HarnessError(f"kubectl port-forward to {pod} failed: {line.strip()}")
+        address = f"127.0.0.1:{m[1]}"
+        self._forwards[key] = (proc, address)
+        return address
+
+    def leftovers(self) -> list[str]:
+        if shutil.which("kind") is None:
+            return []
+        clusters = subprocess.run(["kind", "get", "clusters"], capture_output=True, text=True)
+        return (
+            [f"kind cluster {self.plan.name}"] if self.plan.name in clusters.stdout.split() else []
+        )
+
+    def __enter__(self) -> KindCluster:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

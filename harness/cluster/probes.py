@@ -1,0 +1,64 @@
+"""Container probes (httpGet, tcpSocket, exec), run by the controller against loopback ports.
+
+A pod's container ports are published on 127.0.0.1, so a probe reaches the container the way
+the kubelet would reach the pod IP: `GET http://127.0.0.1:<host port><path>`; any status from
+200 to 399 is a success, anything else (or no answer within timeoutSeconds) a failure.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .pods import Pod
+
+
+def _port(pod: Pod, handler: Mapping[str, Any]) -> int | None:
+    port = handler.get("port")
+    return pod.port(port) if isinstance(port, int | str) else None
+
+
+def run_probe(probe: Mapping[str, Any], pod: Pod, docker: Any) -> bool:
+    """True if `probe` succeeds against `pod` now."""
+    timeout = float(probe.get("timeoutSeconds", 1))
+    if "httpGet" in probe:
+        handler = probe["httpGet"]
+        host_port = _port(pod, handler)
+        if host_port is None:
+            return False
+        headers = {h["name"]: h["value"] for h in handler.get("httpHeaders") or []}
+        scheme = str(handler.get("scheme", "HTTP")).lower()
+        url = f"{scheme}://127.0.0.1:{host_port}{handler.get('path', '/')}"
+        try:
+            with httpx.Client(timeout=timeout, verify=False) as client:
+                code = client.get(url, headers=headers).status_code
+        except httpx.HTTPError:
+            return False
+        return 200 <= code < 400
+    if "tcpSocket" in probe:
+        host_port = _port(pod, probe["tcpSocket"])
+        if host_port is None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", host_port), timeout=timeout) as conn:
+                conn.settimeout(0.05)
+                try:
+                    # the engine's port proxy accepts even when nothing listens inside:
+                    # it then closes at once, which reads as EOF
+                    return conn.recv(1, socket.MSG_PEEK) != b""
+                except TimeoutError:
+                    return True
+        except OSError:
+            return False
+    if "exec" in probe:
+        try:
+            result = docker.containers.get(pod.container_id).exec_run(
+                list(probe["exec"].get("command") or [])
+            )
+        except Exception:
+            return False
+        return int(result.exit_code or 0) == 0
+    return False

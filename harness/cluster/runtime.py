@@ -1,0 +1,139 @@
+"""Docker operations for pods: the per-cluster network, running and stopping containers."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from docker.errors import APIError, DockerException, NotFound
+
+from .images import PullError, credentials_for, ensure_image, exposed_ports
+from .pods import Pod
+from .podspec import Lookup, PodIdentity, probe_ports, run_spec
+
+RUN_LABEL = "kata.run"
+CLUSTER_LABEL = "kata.cluster"
+NAMESPACE_LABEL = "kata.k8s.namespace"
+DEPLOYMENT_LABEL = "kata.k8s.deployment"
+POD_LABEL = "kata.k8s.pod"
+
+
+@dataclass(frozen=True)
+class Started:
+    container_id: str
+    started_at: str
+    host_ports: dict[int, int]
+    port_names: dict[str, int]
+
+
+def create_network(client: Any, name: str, labels: dict[str, str]) -> Any:
+    """The cluster's bridge network. Not `--internal` (Docker publishes no ports from internal
+    networks); IP masquerading is off instead, so pods get no route out of the machine."""
+    return client.networks.create(
+        name,
+        driver="bridge",
+        labels=labels,
+        options={"com.docker.network.bridge.enable_ip_masquerade": "false"},
+    )
+
+
+def start_container(
+    client: Any,
+    pod: Pod,
+    *,
+    network: str,
+    labels: dict[str, str],
+    lookup: Lookup,
+    pull_secrets: list[dict[str, Any]],
+) -> Started:
+    """Pull (per imagePullPolicy, with the pull secrets' credentials) and run the pod.
+
+    Raises PullError, podspec.ConfigError or DockerException; leaves no container behind
+    when it raises.
+    """
+    c = pod.main
+    image = str(c["image"])
+    ensure_image(
+        client,
+        image,
+        str(c.get("imagePullPolicy", "IfNotPresent")),
+        credentials_for(image, pull_secrets),
+    )
+    meta = pod.template.get("metadata") or {}
+    identity = PodIdentity(
+        pod.name, pod.namespace, pod.uid, pod.labels, dict(meta.get("annotations") or {})
+    )
+    spec = run_spec(c, identity, lookup)
+    ports = sorted(set(spec.ports) | set(probe_ports(c)) | set(exposed_ports(client, image)))
+    all_labels = {**pod.labels, **labels}
+    try:
+        container = client.containers.run(
+            image,
+            command=spec.command,
+            entrypoint=spec.entrypoint,
+            environment=spec.environment,
+            labels=all_labels,
+            name=pod.container,
+            hostname=pod.name[:63],
+            network=network,
+            ports={f"{p}/tcp": ("127.0.0.1", None) for p in ports},
+            detach=True,
+            restart_policy={"Name": "always"},
+            mem_limit=spec.mem_limit,
+            nano_cpus=spec.nano_cpus,
+            working_dir=spec.working_dir,
+            user=spec.user,
+        )
+        container.reload()
+    except DockerException:
+        remove_container(client, pod.container)
+        raise
+    published = container.attrs["NetworkSettings"]["Ports"] or {}
+    host_ports = {
+        int(key.split("/")[0]): int(bindings[0]["HostPort"])
+        for key, bindings in published.items()
+        if bindings
+    }
+    names = {n: p for p, n in spec.ports.items() if n}
+    started = str(container.attrs["State"].get("StartedAt", ""))
+    return Started(str(container.id), started[:19] + "Z", host_ports, names)
+
+
+def remove_container(client: Any, name: str, grace: int = 0) -> None:
+    """Stop (SIGTERM, then SIGKILL after `grace` s) and remove; quiet if already gone."""
+    try:
+        container = client.containers.get(name)
+    except NotFound:
+        return
+    with contextlib.suppress(DockerException):
+        if grace > 0:
+            container.stop(timeout=grace)
+    with contextlib.suppress(NotFound):
+        container.remove(force=True)
+
+
+def cluster_containers(client: Any, cluster_id: str, pods_only: bool = True) -> dict[str, Any]:
+    """Summaries (`docker ps -a`) of the cluster's containers, by name."""
+    wanted = [f"{CLUSTER_LABEL}={cluster_id}"] + ([POD_LABEL] if pods_only else [])
+    listed = client.api.containers(all=True, filters={"label": wanted})
+    return {str(c["Names"][0]).lstrip("/"): c for c in listed}
+
+
+def inspect(client: Any, container_id: str) -> dict[str, Any] | None:
+    try:
+        return dict(client.api.inspect_container(container_id))
+    except (NotFound, APIError):
+        return None
+
+
+def logs(client: Any, name: str, tail: int | None) -> str | None:
+    try:
+        container = client.containers.get(name)
+    except NotFound:
+        return None
+    data = container.logs(tail=tail if tail is not None else "all")
+    return bytes(data).decode(errors="replace")
+
+
+__all__ = ["PullError", "Started", "create_network", "remove_container", "start_container"]
