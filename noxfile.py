@@ -1,5 +1,6 @@
 """Sessions: `nox -s beginner` grades your project (`watch`, `progress` help along the way);
-`grade` grades a class into a gradebook; `tests` and `lint` are for kata developers.
+`drill` and `interview` are for interview practice; `grade` grades a class into a gradebook;
+`tests` and `lint` are for kata developers.
 
 `nox -s beginner -- --solution` grades the reference solution, `-- --path DIR` any folder of
 the same shape; any other option after `--` goes to `python -m harness grade` (see --help).
@@ -68,6 +69,20 @@ def watch(session: nox.Session) -> None:
     """Re-run the static tier on every save: `nox -s watch -- [LEVEL] [--path DIR]`."""
     level = [] if session.posargs[:1] and not session.posargs[0].startswith("-") else ["beginner"]
     _kata(session, "watch", *level)
+
+
+@nox.session(python=PYTHON)
+def drill(session: nox.Session) -> None:
+    """Break-fix drills: `nox -s drill -- --list`, `-- NAME` (or `-- --random`) to start one,
+    `-- NAME --check` to grade your fix against the clock, `--hint`, `--giveup`."""
+    _kata(session, "drill")
+
+
+@nox.session(python=PYTHON)
+def interview(session: nox.Session) -> None:
+    """Interview practice: `nox -s interview -- --list`, `-- N [--timer MIN]` (answer, then
+    score yourself against the rubric), `-- N --rubric` (print the card)."""
+    _kata(session, "interview")
 
 
 @nox.session(python=PYTHON)

@@ -10,10 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from .drills import cli as drills_cli
 from .errors import KataError
 from .grading import cli as grading_cli
 from .grading.guard import guarded_grade
 from .grading.isolation import MODES
+from .interview import cli as interview_cli
 from .learn import cli as learn_cli
 from .learn import state
 from .learn.exercism import sibling_of, write_results
@@ -44,7 +46,22 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="intermediate: validate and plan with providers from the Terraform registry",
     )
-    grade.add_argument("--branch", default="main", help="branch the push goes to (default main)")
+    grade.add_argument(
+        "--branch", default="", help="branch the push goes to (default: main; advanced: dev)"
+    )
+    grade.add_argument(
+        "--approve",
+        action="append",
+        default=[],
+        metavar="ENV",
+        help="advanced: approve the jobs bound to this GitHub Environment (repeatable)",
+    )
+    grade.add_argument(
+        "--approvals",
+        type=Path,
+        metavar="FILE",
+        help="advanced: YAML {environment: {approved_by: NAME}}",
+    )
     grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
     grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
     grade.add_argument("--print-json", action="store_true", help="print the JSON report on stdout")
@@ -75,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the projects and their checks")
     grading_cli.add_parsers(sub)
     learn_cli.add_parsers(sub)
+    drills_cli.add_parsers(sub)
+    interview_cli.add_parsers(sub)
     return parser
 
 
@@ -121,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
             return grading_cli.run(args)
         if args.command in learn_cli.COMMANDS:
             return learn_cli.run(args)
+        if args.command in drills_cli.COMMANDS:
+            return drills_cli.run(args)
+        if args.command in interview_cli.COMMANDS:
+            return interview_cli.run(args)
         project = get_project(args.level)
         project_dir = _project_dir(args)
         if not project_dir.is_dir():
@@ -139,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             isolation=args.isolate,
             act_log=args.act_log,
             real_providers=args.real_providers,
+            approve=list(args.approve),
+            approvals_file=args.approvals,
         )
         options.keep_workdir = args.keep_workdir
         report = guarded_grade(project, options, console)

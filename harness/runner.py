@@ -6,7 +6,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
@@ -23,12 +23,14 @@ class Options:
     project_dir: Path
     level: str
     static_only: bool = False
-    branch: str = "main"
+    branch: str = ""  # empty: the project's own (main; advanced: dev)
     keep_workdir: bool = False
     act_timeout_s: float = 900.0
     isolation: str = "off"  # act under bwrap: auto | on | off (harness/grading/isolation.py)
     act_log: Path | None = None  # copy act's log here (capped), e.g. for a gradebook
     real_providers: bool = False  # intermediate: validate/plan with registry providers
+    approve: list[str] = field(default_factory=list)  # advanced: approved environments
+    approvals_file: Path | None = None  # advanced: YAML {environment: {approved_by: NAME}}
 
 
 class Stages:

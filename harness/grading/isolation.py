@@ -99,8 +99,10 @@ def _under(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def toolchain_paths(home: Path, act: str) -> list[Path]:
-    """Folders under HOME the run needs back (read-only) after HOME is hidden."""
+def toolchain_paths(hidden: list[Path], act: str) -> list[Path]:
+    """Folders under the hidden roots (HOME, /tmp) the run needs back, read-only: the harness's
+    own interpreter and venv (a CI clone may live under /tmp), act, and PATH entries."""
+    home = Path(os.path.realpath(os.path.expanduser("~")))
     candidates = [
         Path(sys.prefix),
         Path(sys.base_prefix),
@@ -112,7 +114,8 @@ def toolchain_paths(home: Path, act: str) -> list[Path]:
     kept: list[Path] = []
     for path in candidates:
         path = Path(os.path.realpath(path))
-        if path.is_dir() and _under(path, home) and path != home and path not in kept:
+        inside = any(_under(path, root) and path != root for root in hidden)
+        if path.is_dir() and inside and path not in kept:
             kept.append(path)
     return kept
 
@@ -122,13 +125,15 @@ def bwrap_prefix(bwrap: str, *, workdir: Path, cwd: Path, kata_root: Path, act: 
     home = Path(os.path.realpath(os.path.expanduser("~")))
     args = [bwrap, "--die-with-parent", "--unshare-pid", "--ro-bind", "/", "/"]
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+    hidden = [Path("/tmp"), Path("/dev/shm")]
     if home != Path("/"):
         args += ["--tmpfs", str(home)]
-        for path in toolchain_paths(home, act):
-            args += ["--ro-bind", str(path), str(path)]
-        kata = Path(os.path.realpath(kata_root))
-        if _under(kata, home):
-            args += ["--ro-bind", str(kata), str(kata)]
+        hidden.append(home)
+    for path in toolchain_paths(hidden, act):
+        args += ["--ro-bind", str(path), str(path)]
+    kata = Path(os.path.realpath(kata_root))
+    if any(_under(kata, root) for root in hidden):
+        args += ["--ro-bind", str(kata), str(kata)]
     workdir = Path(os.path.realpath(workdir))
     args += ["--bind", str(workdir), str(workdir)]
     for name in HIDDEN_IN_WORKDIR:

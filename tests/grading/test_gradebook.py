@@ -45,7 +45,7 @@ def test_rows_points_and_errors(graded: Path) -> None:
     got = rows(graded)
     assert sorted(got) == ["alice", "bob", "carol", "dave", "no-such-submission"]
     alice, bob, carol = got["alice"], got["bob"], got["carol"]
-    assert alice["total"] == carol["total"] == 19 and alice["max"] == 45
+    assert alice["total"] == carol["total"] == 20 and alice["max"] == 46
     assert all(
         c["status"] == "pass"
         for cid, c in alice["checks"].items()
@@ -71,7 +71,7 @@ def test_csv_has_one_column_per_check(graded: Path) -> None:
 
 def test_markdown_and_per_submission_reports(graded: Path) -> None:
     md = (graded / "gradebook.md").read_text()
-    assert "| alice | beginner | 19/45 |" in md and "### Pass rate per check" in md
+    assert "| alice | beginner | 20/46 |" in md and "### Pass rate per check" in md
     assert "| `deps.pinned` | 2/3 | 67 % |" in md
     for name in ("alice", "bob", "carol"):
         folder = graded / "submissions" / name
@@ -83,7 +83,7 @@ def test_markdown_and_per_submission_reports(graded: Path) -> None:
         "graded": 3,
         "errors": 2,
         "passed": 0,
-        "mean_score_pct": 31.9,
+        "mean_score_pct": 33.3,
     }
 
 
@@ -97,7 +97,7 @@ def test_reference_copies_are_noted_not_penalised(graded: Path) -> None:
     assert any("ALL 5/5 files" in n for n in got["alice"]["notes"])
     assert any("byte-identical" in n for n in got["carol"]["notes"])
     assert got["bob"]["notes"] == []
-    assert got["alice"]["total"] == 19  # the note changes no score
+    assert got["alice"]["total"] == 20  # the note changes no score
 
 
 def _split(graded: Path, dest: Path, groups: list[list[str]]) -> list[Path]:

@@ -186,7 +186,7 @@ def test_whole_submission_time_limit(tmp_path: Path, engine: None) -> None:
     assert done.returncode == 1, done.stderr
     got = rows(out)
     assert got["slow"]["error"] == "timed out after 4 s (whole submission)"
-    assert got["slow"]["total"] == 0 and got["slow"]["max"] == 45
+    assert got["slow"]["total"] == 0 and got["slow"]["max"] == 46
     assert not got["quick"]["error"] and got["quick"]["total"] > 0
     assert alive_with(token) == []
     assert "timed out after 4 s" in (out / "gradebook.md").read_text()

@@ -69,8 +69,8 @@ def test_checks_and_points_are_the_harness_own(graded: Path) -> None:
         data = report(graded, name)
         assert [c["id"] for c in data["checks"]] == beginner.all_check_ids()
         assert {c["id"]: c["max_points"] for c in data["checks"]} == points
-        assert data["max_score"] == 45
-    assert rows(graded)["shadow"]["max"] == 45
+        assert data["max_score"] == 46
+    assert rows(graded)["shadow"]["max"] == 46
 
 
 def test_printed_claims_are_not_results(graded: Path) -> None:

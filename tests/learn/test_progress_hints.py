@@ -122,7 +122,7 @@ def test_grading_three_times_deepens_the_hint_and_progress_shows_it(tmp_path: Pa
     assert seen == ["1", "2", "3"]
     shown = kata("progress", env={**os.environ})
     assert shown.returncode == 0
-    assert "beginner: 5/45 points, 3/22 checks passed (3 run(s)" in shown.stdout
+    assert "beginner: 6/46 points, 4/23 checks passed (3 run(s)" in shown.stdout
     assert "next: workflow.trigger-main" in shown.stdout
     assert (
         "hint 3/3: compare your work with the reference solution at solutions/beginner/"
@@ -131,7 +131,7 @@ def test_grading_three_times_deepens_the_hint_and_progress_shows_it(tmp_path: Pa
     progress = state.load()
     assert next_check("beginner", progress) == "workflow.trigger-main"
     assert progress.levels["beginner"].checks["pipeline.act-run"].status == "skip"
-    assert render(progress).splitlines()[0].startswith("beginner: 5/45 points")
+    assert render(progress).splitlines()[0].startswith("beginner: 6/46 points")
 
 
 def test_solution_and_no_record_runs_leave_progress_alone(state_dir: Path) -> None:

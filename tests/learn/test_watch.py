@@ -57,7 +57,7 @@ def test_watch_reruns_the_static_tier_on_save(tmp_path: Path) -> None:
     )
     try:
         out = Lines(proc)
-        assert "10/10 checks pass (start" in out.wait_for("static tier:")
+        assert "11/11 checks pass (start" in out.wait_for("static tier:")
         out.wait_for("watching")
         dockerfile = project / "Dockerfile"
         dockerfile.write_text(dockerfile.read_text().replace("USER 10001", "USER root"))

@@ -89,7 +89,11 @@ def _run_pipeline(options: Options, console: Console, stages: Stages, report: Re
                 base = base_image.ensure_base_image(client)
                 registry = stack.enter_context(LocalRegistry(workdir / "registry"))
                 sandbox = make_sandbox(
-                    options.project_dir, workdir, report.run_id, branch=options.branch, level=NAME
+                    options.project_dir,
+                    workdir,
+                    report.run_id,
+                    branch=options.branch or "main",
+                    level=NAME,
                 )
             report.stack.update(
                 {

@@ -285,3 +285,54 @@ def dockerfile_healthcheck(ctx: StaticContext) -> Outcome:
     if health.args.strip().upper() == "NONE":
         return failed(f"line {health.line}: HEALTHCHECK NONE switches health checking off")
     return passed(f"line {health.line}: HEALTHCHECK {health.args[:60]}")
+
+
+PROVIDED_SECRETS = ("REGISTRY_USERNAME", "REGISTRY_PASSWORD", "GITHUB_TOKEN")
+SECRET_REF = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+
+
+def secret_references(text: str) -> list[tuple[int, str]]:
+    """(line, NAME) for every `secrets.NAME` or `secrets['NAME']` outside YAML comments."""
+    refs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        for match in SECRET_REF.finditer(line):
+            refs.append((number, match.group(1) or match.group(2)))
+    return refs
+
+
+@STATIC.add(
+    "workflow.known-secrets",
+    "Every secret the workflow uses is one the repository defines",
+    stage="static",
+    points=1,
+    hint="The repository provides exactly these secrets: "
+    + ", ".join(PROVIDED_SECRETS)
+    + ". A misspelt name is not an error on GitHub: it evaluates to an empty string, and the "
+    "step that uses it (e.g. `docker login`) fails later with a confusing message.",
+)
+def known_secrets(ctx: StaticContext) -> Outcome:
+    folder = ctx.root / ".github" / "workflows"
+    files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []
+    if not files:
+        return skipped("no workflow file in .github/workflows")
+    unknown: list[str] = []
+    used: set[str] = set()
+    for path in files:
+        rel = path.relative_to(ctx.root)
+        for line, name in secret_references(path.read_text(encoding="utf-8", errors="replace")):
+            # GitHub matches secret names case-insensitively
+            if name.upper() in PROVIDED_SECRETS:
+                used.add(name.upper())
+            else:
+                unknown.append(f"`secrets.{name}` ({rel}:{line})")
+    if unknown:
+        return failed(
+            f"{len(unknown)} reference(s) to a secret the repository does not define: "
+            + ", ".join(unknown[:6])
+            + f"; defined: {', '.join(PROVIDED_SECRETS)}"
+        )
+    if not used:
+        return passed("the workflows reference no secret")
+    return passed("every referenced secret exists: " + ", ".join(sorted(used)))

@@ -162,7 +162,11 @@ def _run_pipeline(
                 emulator.ensure_lock_table(LOCK_TABLE)
                 vm_image = ensure_vm_image(client, base=base.name, report=console.progress)
                 sandbox = make_sandbox(
-                    options.project_dir, workdir, report.run_id, branch=options.branch, level=NAME
+                    options.project_dir,
+                    workdir,
+                    report.run_id,
+                    branch=options.branch or "main",
+                    level=NAME,
                 )
                 init_args = backend_config_args(
                     STATE_BUCKET, STATE_KEY, emulator.region, emulator.endpoint, LOCK_TABLE
@@ -188,8 +192,10 @@ def _run_pipeline(
             ]
             if base.stand_in:
                 report.stand_ins.append(base.note)
-            for part in ("cloud", "VMs"):
+            for part in ("cloud", "terraform", "VMs"):
                 console.line(f"   {part:<10} {report.stack[part]}")
+            for note in report.stand_ins:
+                console.line(f"   stand-in: {note}")
             ctx = DeployContext(sandbox=sandbox, workdir=workdir)
             creds = emulator.credentials()
             vms = VmManager(

@@ -174,3 +174,4 @@ def tf_fmt(ctx: TfStaticContext) -> Outcome:
 
 
 _reuse("secrets.none-hardcoded")
+_reuse("workflow.known-secrets")

@@ -1,0 +1,71 @@
+"""Grading a drill folder: the project's own fast tiers (static, and Terraform where the level
+has one), run exactly as `grade --static-only` runs them. The drill is fixed when every target
+check passes and no other check that ran fails (the reference solution passes them all)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checks import CheckResult, Status
+from ..errors import HarnessError
+from ..projects import get_project
+from ..report.model import Report
+from ..report.terminal import Console
+from ..runner import Options
+from .model import Drill
+
+
+@dataclass
+class Verdict:
+    targets: list[CheckResult]
+    regressions: list[CheckResult]  # other checks that ran and did not pass
+    others_passed: int
+    duration_s: float
+    harness_error: str = ""
+
+    @property
+    def undecided(self) -> list[CheckResult]:
+        return [r for r in self.targets if r.status is Status.SKIP]
+
+    @property
+    def fixed(self) -> bool:
+        return (
+            bool(self.targets)
+            and not self.harness_error
+            and not self.regressions
+            and all(r.status is Status.PASS for r in self.targets)
+        )
+
+
+def fast_tiers(level: str, folder: Path) -> Report:
+    """The static tier (and the Terraform tier) of `level` over `folder`, silently."""
+    options = Options(project_dir=folder, level=level, static_only=True)
+    report: Report = get_project(level).grade(options, Console(quiet=True))
+    return report
+
+
+def verdict_of(drill: Drill, report: Report, duration_s: float) -> Verdict:
+    by_id = {r.id: r for r in report.results}
+    missing = [t for t in drill.targets if t not in by_id]
+    if missing:
+        raise HarnessError(
+            f"drill {drill.name}: {', '.join(missing)} is not a check of {drill.level}"
+        )
+    others = [
+        r for r in report.results if r.id not in drill.targets and r.status is not Status.SKIP
+    ]
+    return Verdict(
+        targets=[by_id[t] for t in drill.targets],
+        regressions=[r for r in others if r.status is not Status.PASS],
+        others_passed=len([r for r in others if r.status is Status.PASS]),
+        duration_s=duration_s,
+        harness_error=report.harness_error,
+    )
+
+
+def judge(drill: Drill, folder: Path) -> Verdict:
+    start = time.monotonic()
+    report = fast_tiers(drill.level, folder)
+    return verdict_of(drill, report, time.monotonic() - start)
