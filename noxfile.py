@@ -42,6 +42,13 @@ def intermediate(session: nox.Session) -> None:
     _grade(session, "intermediate")
 
 
+@nox.session(python=PYTHON)
+def advanced(session: nox.Session) -> None:
+    """Grade the advanced project (gated promotion, canary on the cluster stand-in).
+    Approve the protected environments with `-- --approve staging --approve production`."""
+    _grade(session, "advanced")
+
+
 def _kata(session: nox.Session, *args: str) -> None:
     """`python -m harness ARGS... POSARGS...`, its exit status handed back as is."""
     session.install("-e", ".", silent=True)

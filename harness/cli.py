@@ -107,6 +107,14 @@ def _record(report: Report, progress: state.Progress | None) -> None:
         print(f"kata: progress not saved: {exc}", file=sys.stderr)
 
 
+def _reference_approvals(args: argparse.Namespace) -> list[str]:
+    """The reference solution of the advanced project runs with its gates approved (by the
+    kata), unless approvals were given; a learner's run approves only what they say."""
+    if args.level == "advanced" and args.solution and args.approvals is None:
+        return ["staging", "production"]
+    return []
+
+
 def _project_dir(args: argparse.Namespace) -> Path:
     if args.path is not None:
         return Path(str(args.path)).resolve()
@@ -162,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             isolation=args.isolate,
             act_log=args.act_log,
             real_providers=args.real_providers,
-            approve=list(args.approve),
+            approve=list(args.approve) or _reference_approvals(args),
             approvals_file=args.approvals,
+            approved_by="you (--approve)" if args.approve else "the kata (reference run)",
         )
         options.keep_workdir = args.keep_workdir
         report = guarded_grade(project, options, console)

@@ -31,6 +31,7 @@ class Options:
     real_providers: bool = False  # intermediate: validate/plan with registry providers
     approve: list[str] = field(default_factory=list)  # advanced: approved environments
     approvals_file: Path | None = None  # advanced: YAML {environment: {approved_by: NAME}}
+    approved_by: str = "you (--approve)"
 
 
 class Stages:

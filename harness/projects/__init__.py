@@ -5,9 +5,13 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..errors import UsageError
-from . import beginner, intermediate
+from . import advanced, beginner, intermediate
 
-PROJECTS: dict[str, ModuleType] = {"beginner": beginner, "intermediate": intermediate}
+PROJECTS: dict[str, ModuleType] = {
+    "beginner": beginner,
+    "intermediate": intermediate,
+    "advanced": advanced,
+}
 
 
 def get_project(level: str) -> ModuleType:

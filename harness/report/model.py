@@ -20,6 +20,7 @@ class Report:
     teardown: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     harness_error: str = ""
+    decisions: list[str] = field(default_factory=list)  # gates, approvals, canary verdicts
 
     @property
     def score(self) -> float:
@@ -58,5 +59,6 @@ class Report:
             "stage_timings": {k: round(v, 2) for k, v in self.stage_timings.items()},
             "teardown": self.teardown,
             "harness_error": self.harness_error,
+            "decisions": self.decisions,
             "checks": [r.to_dict() for r in self.results],
         }

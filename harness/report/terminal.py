@@ -59,6 +59,8 @@ class Console:
             + f"  ({counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped, "
             f"{counts['error']} errors, {report.duration_s:.1f} s)"
         )
+        for decision in report.decisions:
+            self.line(f"   decision: {decision}")
         if report.harness_error:
             self.line(self._paint("31", f"harness error: {report.harness_error}"))
         leftovers = report.teardown.get("leftovers")

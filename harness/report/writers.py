@@ -81,6 +81,8 @@ def to_markdown(report: Report) -> str:
         score = f"{r.points:g}/{r.max_points}"
         title = f"`{r.id}` {_cell(r.title)}"
         lines.append(f"| {ICONS[r.status]} | {title} | {score} | {_cell(detail)} |")
+    if report.decisions:
+        lines += ["", "Decisions:", *[f"- {d}" for d in report.decisions]]
     if report.stage_timings:
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_timings.items())
         lines += ["", f"Stage timings: {timings}."]

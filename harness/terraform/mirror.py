@@ -2,7 +2,9 @@
 
 Offline (no registry): Terraform finds `registry.terraform.io/hashicorp/aws` in a filesystem
 mirror holding a launcher for `harness.terraform.aws_provider`, and is told never to go to
-the registry for it. Online: no mirror, normal registry installation of the real provider.
+the registry for it. `install_k8s_stand_in` adds `registry.terraform.io/hashicorp/kubernetes`
+(`harness.terraform.k8s_provider`) to the same mirror; the CLI config then names both.
+Online: no mirror, normal registry installation of the real provider.
 Either way the configuration itself is untouched; the emulator endpoints come from the
 override file (`harness.terraform.overrides`) and the environment built here.
 """
@@ -22,6 +24,8 @@ import harness
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
 STAND_IN_VERSION = "5.99.0"
+K8S_PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/kubernetes"
+K8S_STAND_IN_VERSION = "2.99.0"  # satisfies "~> 2.30"
 REGISTRY_PROBE = "https://registry.terraform.io/.well-known/terraform.json"
 PACKAGE_ROOT = Path(harness.__file__).resolve().parent.parent  # the dir that holds `harness`
 
@@ -38,13 +42,19 @@ def launcher_path(mirror_dir: Path, version: str = STAND_IN_VERSION) -> Path:
     return target / f"terraform-provider-aws_v{version}"
 
 
-def launcher_script(python: str = sys.executable, root: Path = PACKAGE_ROOT) -> str:
+def launcher_script(
+    python: str = sys.executable,
+    root: Path = PACKAGE_ROOT,
+    *,
+    provider: str = "aws",
+    module: str = "harness.terraform.aws_provider",
+) -> str:
     """A POSIX sh launcher running the stand-in with the harness's own interpreter."""
     return (
         "#!/bin/sh\n"
-        "# Offline stand-in for hashicorp/aws, written by harness.terraform.mirror.\n"
+        f"# Offline stand-in for hashicorp/{provider}, written by harness.terraform.mirror.\n"
         f'PYTHONPATH="{root}${{PYTHONPATH:+:$PYTHONPATH}}" '
-        f'exec "{python}" -m harness.terraform.aws_provider "$@"\n'
+        f'exec "{python}" -m {module} "$@"\n'
     )
 
 
@@ -56,10 +66,43 @@ def install_stand_in(mirror_dir: Path, version: str = STAND_IN_VERSION) -> None:
     path.chmod(0o755)
 
 
+def k8s_launcher_path(mirror_dir: Path, version: str = K8S_STAND_IN_VERSION) -> Path:
+    target = mirror_dir / K8S_PROVIDER_ADDRESS / version / terraform_platform()
+    return target / f"terraform-provider-kubernetes_v{version}"
+
+
+def install_k8s_stand_in(mirror_dir: Path, version: str = K8S_STAND_IN_VERSION) -> None:
+    """Add the hashicorp/kubernetes stand-in to the mirror (beside the aws one); a CLI config
+    written afterwards for this mirror includes it."""
+    path = k8s_launcher_path(mirror_dir, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(launcher_script(provider="kubernetes", module="harness.terraform.k8s_provider"))
+    path.chmod(0o755)
+
+
+def k8s_stand_in_installed(mirror_dir: Path) -> bool:
+    """Whether `mirror_dir` holds a hashicorp/kubernetes stand-in (any version)."""
+    return any((mirror_dir / K8S_PROVIDER_ADDRESS).glob("*/*/terraform-provider-kubernetes_v*"))
+
+
+def mirrored_providers(mirror_dir: Path) -> list[str]:
+    """The provider addresses an offline CLI config takes from `mirror_dir`."""
+    found = [PROVIDER_ADDRESS]
+    if k8s_stand_in_installed(mirror_dir):
+        found.append(K8S_PROVIDER_ADDRESS)
+    return found
+
+
+def kubernetes_env(kubeconfig: Path) -> dict[str, str]:
+    """What the kubernetes provider (real or stand-in) reads to find the cluster."""
+    return {"KUBE_CONFIG_PATH": str(kubeconfig)}
+
+
 def write_cli_config(
     path: Path, mirror_dir: Path, *, offline: bool, plugin_cache_dir: Path | None = None
 ) -> Path:
-    """Write a Terraform CLI config: the mirror for hashicorp/aws when offline."""
+    """Write a Terraform CLI config: the mirror for hashicorp/aws when offline (and for
+    hashicorp/kubernetes when its stand-in is installed there)."""
     lines = [
         "# Terraform CLI config written by harness.terraform.mirror",
         "disable_checkpoint = true",
@@ -67,15 +110,15 @@ def write_cli_config(
     if plugin_cache_dir is not None:
         lines.append(f"plugin_cache_dir = {json.dumps(str(plugin_cache_dir))}")
     if offline:
-        address = json.dumps(PROVIDER_ADDRESS)
+        addresses = ", ".join(json.dumps(a) for a in mirrored_providers(mirror_dir))
         lines += [
             "provider_installation {",
             "  filesystem_mirror {",
             f"    path    = {json.dumps(str(mirror_dir.resolve()))}",
-            f"    include = [{address}]",
+            f"    include = [{addresses}]",
             "  }",
             "  direct {",
-            f"    exclude = [{address}]",
+            f"    exclude = [{addresses}]",
             "  }",
             "}",
         ]

@@ -1,0 +1,430 @@
+"""Advanced, runtime tiers: gates, the canary measured while it is live, and where each
+environment ends up. Every decision the harness makes is recorded in the report."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ...act_runner import ActRun
+from ...canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
+from ...checks import CheckList, Outcome, failed, passed, skipped
+from ...sandbox import Sandbox
+from ..beginner import runtime_checks as basic
+
+CANARY_ANNOTATION = "nginx.ingress.kubernetes.io/canary"
+WEIGHT_ANNOTATION = "nginx.ingress.kubernetes.io/canary-weight"
+HEADER_ANNOTATION = "nginx.ingress.kubernetes.io/canary-by-header"
+HOSTS = {"dev": "dev.iris.local", "staging": "staging.iris.local", "prod": "prod.iris.local"}
+NAMESPACES = {"dev": "iris-dev", "staging": "iris-staging", "prod": "iris-prod"}
+SPLIT_REQUESTS = 1000
+THRESHOLDS = Thresholds(min_success_rate=0.99, max_p95_ms=250.0)
+GATE_TOLERANCE = 0.02
+
+
+class KubeApi:
+    """Just enough of the cluster's REST API for the harness's own observations."""
+
+    def __init__(self, server: str, token: str, verify: Any = False) -> None:
+        self.client = httpx.Client(
+            base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=verify
+        )
+
+    def items(self, path: str) -> list[dict[str, Any]]:
+        resp = self.client.get(path)
+        if resp.status_code == 404:
+            return []
+        resp.raise_for_status()
+        return list(resp.json().get("items") or [])
+
+    def ingresses(self, ns: str) -> list[dict[str, Any]]:
+        return self.items(f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses")
+
+    def deployments(self, ns: str) -> list[dict[str, Any]]:
+        return self.items(f"/apis/apps/v1/namespaces/{ns}/deployments")
+
+
+def canary_of(
+    ingresses: list[dict[str, Any]],
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    main = canary = None
+    for ing in ingresses:
+        notes = (ing.get("metadata") or {}).get("annotations") or {}
+        if str(notes.get(CANARY_ANNOTATION, "")).lower() == "true":
+            canary = ing
+        else:
+            main = ing
+    return main, canary
+
+
+def backend_service(ingress: dict[str, Any]) -> str:
+    for rule in (ingress.get("spec") or {}).get("rules") or []:
+        for path in (rule.get("http") or {}).get("paths") or []:
+            return str(((path.get("backend") or {}).get("service") or {}).get("name", ""))
+    return ""
+
+
+def images(deployments: list[dict[str, Any]]) -> dict[str, str]:
+    out = {}
+    for dep in deployments:
+        containers = (((dep.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+            "containers"
+        ) or []
+        if containers:
+            out[str(dep["metadata"]["name"])] = str(containers[0].get("image", ""))
+    return out
+
+
+@dataclass
+class CanaryObservation:
+    weight: float
+    canary_service: str
+    stable_service: str
+    split: SplitVerdict
+    header_always: Traffic
+    header_never: Traffic
+    header_name: str
+    decisions: list[Decision] = field(default_factory=list)
+
+
+@dataclass
+class PromoteContext:
+    sandbox: Sandbox
+    workdir: Path
+    ingress_url: str = ""
+    new_image: str = ""
+    stable_image: str = ""
+    baseline_accuracy: float = 0.0
+    approvals: dict[str, str] = field(default_factory=dict)  # environment -> approver
+    gated_jobs: dict[str, str] = field(default_factory=dict)  # job -> environment
+    act: ActRun | None = None
+    artifacts_dir: Path | None = None
+    not_run_reason: str = ""
+    prepare_problem: str = ""
+    model_accuracy: float | None = None
+    model_problem: str = ""
+    canary: CanaryObservation | None = None
+    canary_error: str = ""
+    final_images: dict[str, dict[str, str]] = field(default_factory=dict)
+    final_canary: dict[str, Any] | None = None
+    dev_health: str = ""
+    prod_health: str = ""
+
+
+class CanaryWatcher:
+    """While act runs: the moment staging has a live canary, measure it (once)."""
+
+    def __init__(self, ctx: PromoteContext, api: KubeApi) -> None:
+        self.ctx, self.api = ctx, api
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="kata-canary", daemon=True)
+
+    def __enter__(self) -> CanaryWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5) and self.ctx.canary is None:
+            try:
+                self.poll()
+            except Exception as exc:  # the cluster may be mid-change; try again
+                self.ctx.canary_error = f"{type(exc).__name__}: {exc}"
+
+    def poll(self) -> None:
+        main, canary = canary_of(self.api.ingresses(NAMESPACES["staging"]))
+        if main is None or canary is None:
+            return
+        notes = canary["metadata"].get("annotations") or {}
+        weight = float(notes.get(WEIGHT_ANNOTATION, "0") or 0)
+        if not 0 < weight < 100:
+            return
+        canary_service, stable_service = backend_service(canary), backend_service(main)
+        host = HOSTS["staging"]
+        probe = send(self.ctx.ingress_url, host, 5, headers={"X-Canary": "always"}, time_limit_s=10)
+        if not probe.samples or any(s.status != 200 for s in probe.samples):
+            return  # the canary is not serving yet
+        header = str(notes.get(HEADER_ANNOTATION, "")) or "X-Canary"
+        split_traffic = send(self.ctx.ingress_url, host, SPLIT_REQUESTS, time_limit_s=90)
+        always = send(self.ctx.ingress_url, host, 50, headers={header: "always"}, time_limit_s=30)
+        never = send(self.ctx.ingress_url, host, 50, headers={header: "never"}, time_limit_s=30)
+        observation = CanaryObservation(
+            weight=weight,
+            canary_service=canary_service,
+            stable_service=stable_service,
+            split=judge_split(split_traffic, canary_service, weight),
+            header_always=always,
+            header_never=never,
+            header_name=header,
+        )
+        canary_samples = split_traffic.of(canary_service) + always.of(canary_service)
+        observation.decisions.append(analyse(canary_samples, THRESHOLDS))
+        self.ctx.canary = observation
+
+
+PIPELINE = CheckList[PromoteContext]()
+GATES = CheckList[PromoteContext]()
+CANARY = CheckList[PromoteContext]()
+OUTCOME = CheckList[PromoteContext]()
+
+_act = basic.PIPELINE.get("pipeline.act-run")
+PIPELINE.add(_act.id, _act.title, stage=_act.stage, points=_act.points, hint=_act.hint)(
+    _act.run  # type: ignore[arg-type]
+)
+
+
+def _ran(ctx: PromoteContext) -> Outcome | None:
+    if ctx.prepare_problem:
+        return skipped(ctx.prepare_problem)
+    if ctx.act is None:
+        return skipped(ctx.not_run_reason or "the workflow was not run")
+    return None
+
+
+def job_result(ctx: PromoteContext, *needles: str) -> tuple[str, str] | None:
+    """(job id, result) of the first job whose id contains any of the needles."""
+    if ctx.act is None:
+        return None
+    for job_id, job in ctx.act.jobs.items():
+        if any(n in job_id for n in needles):
+            return job_id, job.result
+    return None
+
+
+def gate_expected(ctx: PromoteContext) -> bool | None:
+    if ctx.model_accuracy is None:
+        return None
+    return ctx.model_accuracy >= ctx.baseline_accuracy - GATE_TOLERANCE
+
+
+@GATES.add(
+    "gate.metric",
+    "The metric gate lets a good model through and stops a worse one",
+    stage="gates",
+    points=3,
+    hint="validate.py must exit non-zero when the new model's accuracy is below the baseline "
+    "(minus a small tolerance), and the build must need the validate job.",
+)
+def gate_metric(ctx: PromoteContext) -> Outcome:
+    if (problem := _ran(ctx)) is not None:
+        return problem
+    expected = gate_expected(ctx)
+    if expected is None:
+        return failed(ctx.model_problem or "no model artifact could be scored")
+    validate = job_result(ctx, "validate", "gate")
+    build = job_result(ctx, "build")
+    acc = f"held-out accuracy {ctx.model_accuracy:.3f} vs baseline {ctx.baseline_accuracy:.3f}"
+    if validate is None:
+        return failed(f"{acc}; no validate job ran")
+    if expected:
+        if validate[1] == "success":
+            return passed(f"{acc}: gate passed the model, as it should")
+        return failed(f"{acc}: the model is good enough but `{validate[0]}` {validate[1]}")
+    if validate[1] == "success":
+        return failed(f"{acc}: a worse model passed `{validate[0]}`")
+    if build is not None and build[1] == "success":
+        return failed(f"{acc}: the gate failed but `{build[0]}` still built the image")
+    return passed(f"{acc}: the gate stopped the worse model, nothing was built")
+
+
+@GATES.add(
+    "deploy.dev",
+    "The new version serves in dev",
+    stage="gates",
+    points=2,
+    hint="Apply env/dev with `-var image=<the new image>` and smoke-test it through the "
+    "ingress (Host: dev.iris.local).",
+)
+def deploy_dev(ctx: PromoteContext) -> Outcome:
+    if (problem := _ran(ctx)) is not None:
+        return problem
+    if gate_expected(ctx) is False:
+        dev = ctx.final_images.get("dev", {})
+        if ctx.new_image in dev.values():
+            return failed("a model that failed the gate reached dev")
+        return passed("the model failed the gate, so dev was rightly left alone")
+    dev = ctx.final_images.get("dev", {})
+    if ctx.new_image not in dev.values():
+        return failed(f"dev runs {sorted(dev.values()) or 'nothing'}, not {ctx.new_image}")
+    if ctx.dev_health != "ok":
+        return failed(f"dev.iris.local: {ctx.dev_health}")
+    return passed(
+        f"dev runs {ctx.new_image.rsplit(':', 1)[-1][:19]} and answers through the ingress"
+    )
+
+
+@GATES.add(
+    "gate.approval",
+    "Staging and prod jobs ran only with an approval, and the report says who approved",
+    stage="gates",
+    points=2,
+    hint="Bind the jobs with `environment: staging` / `environment: production`; locally, "
+    "approve with `nox -s advanced -- --approve staging --approve production`.",
+)
+def gate_approval(ctx: PromoteContext) -> Outcome:
+    if (problem := _ran(ctx)) is not None:
+        return problem
+    if not ctx.gated_jobs:
+        return failed("no job is bound to a protected environment, so nothing waited for approval")
+    waiting = [f"`{j}` ({e})" for j, e in ctx.gated_jobs.items() if e not in ctx.approvals]
+    approved = [
+        f"`{j}` ({e}, approved by {ctx.approvals[e]})"
+        for j, e in ctx.gated_jobs.items()
+        if e in ctx.approvals
+    ]
+    if waiting:
+        return skipped(
+            "waiting for approval: "
+            + ", ".join(waiting)
+            + "; approve with --approve "
+            + " --approve ".join(
+                sorted({e for e in ctx.gated_jobs.values() if e not in ctx.approvals})
+            )
+        )
+    return passed("ran with approval: " + ", ".join(approved))
+
+
+def _canary_ready(ctx: PromoteContext) -> Outcome | None:
+    if (problem := _ran(ctx)) is not None:
+        return problem
+    if gate_expected(ctx) is False:
+        return skipped("the model failed the metric gate: no canary was due")
+    if "staging" not in ctx.approvals and "staging" in ctx.gated_jobs.values():
+        return skipped("the staging job waits for approval")
+    if ctx.canary is None:
+        detail = f" (last error: {ctx.canary_error})" if ctx.canary_error else ""
+        return failed("no live canary (0 < weight < 100, answering) was seen in staging" + detail)
+    return None
+
+
+@CANARY.add(
+    "canary.split",
+    "The observed traffic split matches the canary weight",
+    stage="canary",
+    points=3,
+    hint='A small share: env/staging\'s canary Ingress needs canary = "true" and '
+    "canary-weight from var.canary_weight (e.g. 10), on the same host and path as the main one.",
+)
+def canary_split(ctx: PromoteContext) -> Outcome:
+    if (problem := _canary_ready(ctx)) is not None:
+        return problem
+    assert ctx.canary is not None
+    verdict = ctx.canary.split
+    if verdict.weight > 0.5:
+        return failed(verdict.describe() + ": more than half the traffic is not a canary")
+    if not verdict.inside:
+        return failed(verdict.describe())
+    return passed(verdict.describe())
+
+
+@CANARY.add(
+    "canary.header-routing",
+    "Header routing reaches the canary exactly (`X-Canary: always` / `never`)",
+    stage="canary",
+    points=2,
+    hint='Add nginx.ingress.kubernetes.io/canary-by-header = "X-Canary" to the canary Ingress '
+    "so testers can reach the new version on purpose.",
+)
+def header_routing(ctx: PromoteContext) -> Outcome:
+    if (problem := _canary_ready(ctx)) is not None:
+        return problem
+    assert ctx.canary is not None
+    obs = ctx.canary
+    always = obs.header_always.count(obs.canary_service)
+    never = obs.header_never.count(obs.canary_service)
+    n_always, n_never = len(obs.header_always.samples), len(obs.header_never.samples)
+    message = (
+        f"{obs.header_name}: always → {always}/{n_always} canary, never → {never}/{n_never} canary"
+    )
+    if n_always == 0 or always != n_always or never != 0:
+        return failed(message)
+    return passed(message)
+
+
+@CANARY.add(
+    "canary.analysis",
+    "Canary analysis (success rate, p95 latency) decided, and the pipeline followed it",
+    stage="canary",
+    points=3,
+    hint="Watch the canary (src/canary_analysis.py): promote only when its success rate and "
+    "latency hold; otherwise fail the job so the rollback step runs.",
+)
+def canary_analysis(ctx: PromoteContext) -> Outcome:
+    if (problem := _canary_ready(ctx)) is not None:
+        return problem
+    assert ctx.canary is not None
+    decision = ctx.canary.decisions[-1]
+    staging = job_result(ctx, "staging")
+    record = (
+        f"harness analysis: {decision.verdict} ({decision.reason}, "
+        f"{decision.requests} canary requests)"
+    )
+    if staging is None:
+        return failed(record + "; no staging job result")
+    if decision.verdict == "promote" and staging[1] != "success":
+        return failed(record + f"; but `{staging[0]}` {staging[1]}")
+    if decision.verdict == "rollback" and staging[1] == "success":
+        return failed(record + f"; but `{staging[0]}` promoted it anyway")
+    return passed(record + f"; `{staging[0]}` {staging[1]}")
+
+
+def _prod_expected(ctx: PromoteContext) -> bool:
+    return (
+        gate_expected(ctx) is True
+        and ctx.canary is not None
+        and ctx.canary.decisions[-1].verdict == "promote"
+        and "production" in ctx.approvals
+    )
+
+
+@OUTCOME.add(
+    "deploy.prod",
+    "Prod ends on the right version (new at 100 % after a good canary, else unchanged)",
+    stage="outcome",
+    points=3,
+    hint="The prod job (environment: production, needs the staging job) applies env/prod "
+    "with the new image: the full traffic shift.",
+)
+def deploy_prod(ctx: PromoteContext) -> Outcome:
+    if (problem := _ran(ctx)) is not None:
+        return problem
+    prod = ctx.final_images.get("prod", {})
+    running = sorted(set(prod.values()))
+    if _prod_expected(ctx):
+        if running != [ctx.new_image]:
+            return failed(f"prod runs {running}, expected only {ctx.new_image}")
+        if ctx.prod_health != "ok":
+            return failed(f"prod.iris.local: {ctx.prod_health}")
+        return passed("prod serves the new version with all the traffic")
+    if ctx.new_image in running:
+        return failed("the new version reached prod without passing every gate")
+    if "production" not in ctx.approvals and gate_expected(ctx) and ctx.canary:
+        return skipped("the production job waits for approval; prod is unchanged")
+    return passed(f"prod still runs {running or 'the previous version'}: the new one was held back")
+
+
+@OUTCOME.add(
+    "rollback.canary",
+    "No canary is left taking traffic in staging at the end",
+    stage="outcome",
+    points=2,
+    hint="On failure re-apply env/staging without a canary; after promotion make the new image "
+    "stable there and remove the canary.",
+)
+def rollback_canary(ctx: PromoteContext) -> Outcome:
+    if (problem := _ran(ctx)) is not None:
+        return problem
+    if ctx.final_canary is None:
+        return passed("staging has no canary Ingress")
+    notes = ctx.final_canary["metadata"].get("annotations") or {}
+    weight = notes.get(WEIGHT_ANNOTATION, "0")
+    if str(weight) in ("0", ""):
+        return passed("staging's canary Ingress is at weight 0")
+    return failed(f"staging's canary still takes {weight}% of the traffic")

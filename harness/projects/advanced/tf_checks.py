@@ -1,0 +1,105 @@
+"""Advanced, Terraform tier: every environment root validates, and staging's plan puts a
+small canary beside the stable version (planned against the cluster stand-in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...checks import CheckList, Outcome, failed, passed, skipped
+from ...terraform import runner
+from .runtime_checks import CANARY_ANNOTATION, HEADER_ANNOTATION, WEIGHT_ANNOTATION
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+MAX_CANARY_WEIGHT = 50
+
+
+@dataclass
+class TfContext:
+    root: Path  # a scratch copy of the project (roots reference ../../modules)
+    env: dict[str, str]
+    problem: str = ""
+
+
+TERRAFORM = CheckList[TfContext]()
+
+
+@TERRAFORM.add(
+    "terraform.validate",
+    "Each environment root (env/dev, env/staging, env/prod) validates",
+    stage="terraform",
+    points=2,
+    hint="Run `terraform init -backend=false && terraform validate` in each env/<name> folder; "
+    'the roots call the shared module with `source = "../../modules/model-service"`.',
+)
+def tf_validate(ctx: TfContext) -> Outcome:
+    if ctx.problem:
+        return skipped(ctx.problem)
+    problems = []
+    for name in ENVIRONMENTS:
+        folder = ctx.root / "env" / name
+        if not folder.is_dir():
+            problems.append(f"env/{name} is missing")
+            continue
+        ok, diagnostics = runner.validate(folder, ctx.env)
+        if not ok:
+            problems.append(f"env/{name}: " + "; ".join(diagnostics[:2]))
+    if problems:
+        return failed(" | ".join(problems), credit=(3 - len(problems)) / 3)
+    return passed("env/dev, env/staging and env/prod are valid")
+
+
+@TERRAFORM.add(
+    "terraform.canary-config",
+    "Staging plans a canary Ingress with a small weight beside the stable one",
+    stage="terraform",
+    points=3,
+    hint="In env/staging pass canary_weight (default 10) to the module; the canary Ingress "
+    'carries nginx.ingress.kubernetes.io/canary = "true" and canary-weight = var.canary_weight.',
+)
+def canary_config(ctx: TfContext) -> Outcome:
+    if ctx.problem:
+        return skipped(ctx.problem)
+    folder = ctx.root / "env" / "staging"
+    if not folder.is_dir():
+        return failed("env/staging is missing")
+    var_args = [
+        "-var",
+        "stable_image=registry.invalid/kata/iris-api:v1",
+        "-var",
+        "canary_image=registry.invalid/kata/iris-api:v2",
+        "-var",
+        "registry_server=registry.invalid",
+        "-var",
+        "registry_username=kata",
+        "-var",
+        "registry_password=not-a-secret",
+    ]
+    try:
+        plan = runner.plan_json(folder, ctx.env, var_args, timeout=240)
+    except runner.TerraformError as exc:
+        return failed(" ".join(str(exc).splitlines()[:6])[:600])
+    ingresses = [r for r in runner.planned_resources(plan) if r.type == "kubernetes_ingress_v1"]
+    canaries: list[dict[str, str]] = []
+    mains: list[dict[str, str]] = []
+    for ing in ingresses:
+        metadata = (ing.values.get("metadata") or [{}])[0]
+        notes = metadata.get("annotations") or {}
+        (canaries if str(notes.get(CANARY_ANNOTATION, "")).lower() == "true" else mains).append(
+            notes
+        )
+    if not mains or not canaries:
+        return failed(
+            f"planned {len(mains)} main and {len(canaries)} canary Ingress(es); need one of each"
+        )
+    weight_text = str(canaries[0].get(WEIGHT_ANNOTATION, ""))
+    if not weight_text.isdigit():
+        return failed(f"canary-weight is {weight_text!r}, not a number")
+    weight = int(weight_text)
+    if not 0 < weight <= MAX_CANARY_WEIGHT:
+        return failed(
+            f"canary-weight {weight}: a canary takes a small share (1..{MAX_CANARY_WEIGHT})"
+        )
+    header = canaries[0].get(HEADER_ANNOTATION)
+    extra = f", by-header {header}" if header else ""
+    return passed(f"canary Ingress at weight {weight}%{extra} beside the main Ingress")

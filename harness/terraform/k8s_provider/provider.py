@@ -1,0 +1,73 @@
+"""The `tf` Provider: the provider block, the resolved connection and one shared API client."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from .client import KubeClient
+from .config import Settings, SettingsError, provider_schema, resolve
+from .errors import STAND_IN
+
+
+class K8sProvider:
+    """hashicorp/kubernetes, offline: resources and data sources over a KubeClient."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self._client: KubeClient | None = None
+        self._lock = threading.Lock()  # Terraform works on resources in parallel
+
+    # -- tf.iface.Provider --
+    def get_model_prefix(self) -> str:
+        return "kubernetes_"
+
+    def full_name(self) -> str:
+        return "registry.terraform.io/hashicorp/kubernetes"
+
+    def get_provider_schema(self, diags: Any) -> Any:
+        return provider_schema()
+
+    def validate_config(self, diags: Any, config: dict[str, Any]) -> None:
+        return None
+
+    def configure_provider(self, diags: Any, config: dict[str, Any]) -> None:
+        try:
+            self.settings = resolve(config or {})
+        except (SettingsError, OSError, ValueError) as exc:
+            diags.add_error(f"configuring {STAND_IN}", str(exc))
+            return
+        for warning in self.settings.warnings:
+            diags.add_warning(warning)
+
+    def get_data_sources(self) -> list[Any]:
+        from .data_sources import DATA_SOURCES
+
+        return list(DATA_SOURCES)
+
+    def get_resources(self) -> list[Any]:
+        from .resources import RESOURCES
+
+        return list(RESOURCES)
+
+    def get_functions(self) -> list[Any]:
+        return []
+
+    def new_resource(self, klass: Any) -> Any:
+        return klass(self)
+
+    def new_data_source(self, klass: Any) -> Any:
+        return klass(self)
+
+    def new_function(self, klass: Any) -> Any:
+        return klass(self)
+
+    # -- for resources --
+    @property
+    def client(self) -> KubeClient:
+        with self._lock:
+            if self._client is None:
+                if self.settings is None:
+                    raise SettingsError("the provider was not configured")
+                self._client = KubeClient(self.settings.connection)
+            return self._client

@@ -1,0 +1,82 @@
+"""Advanced end to end on the local cluster stand-in: the reference solution with its gates
+approved, the bad-model variant stopped by the metric gate, and the staging gate holding
+the promotion when nobody approved it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+import docker
+from harness.checks import Status
+from harness.projects import advanced
+from harness.report.model import Report
+from harness.report.terminal import Console
+from harness.runner import Options
+
+from .conftest import ROOT
+from .test_beginner_e2e import KNOWN_PASSWORD, engine  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.docker]
+SOLUTION = ROOT / "solutions" / "advanced"
+BAD_MODEL = ROOT / "solutions" / "advanced-bad-model"
+
+
+def run_grade(
+    path: Path, monkeypatch: pytest.MonkeyPatch, approve: list[str]
+) -> tuple[Report, str]:
+    monkeypatch.setattr(
+        "harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
+    )
+    out = io.StringIO()
+    options = Options(project_dir=path, level="advanced", approve=approve, approved_by="alice")
+    report = advanced.grade(options, Console(out))
+    Console(out).summary(report)
+    return report, out.getvalue()
+
+
+def assert_clean(report: Report) -> None:
+    assert report.teardown.get("clean"), report.teardown
+    client = docker.from_env()
+    assert not client.containers.list(all=True, filters={"label": f"kata.run={report.run_id}"})
+    assert not client.networks.list(filters={"label": f"kata.run={report.run_id}"})
+    assert not list(Path("/tmp").glob(f"kata-{report.run_id}-*"))
+
+
+def test_solution_scores_full_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    report, console = run_grade(SOLUTION, monkeypatch, ["staging", "production"])
+    assert {r.id: r.message for r in report.results if r.status is not Status.PASS} == {}
+    assert report.score == report.max_score
+    assert set(advanced.all_check_ids()) == {r.id for r in report.results}
+    assert any("approved by alice" in d for d in report.decisions)
+    assert any(d.startswith("canary analysis 1: promote") for d in report.decisions)
+    assert "LOCAL STAND-IN" in console and KNOWN_PASSWORD not in console
+    assert_clean(report)
+
+
+def test_bad_model_is_stopped_by_the_metric_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    report, _ = run_grade(BAD_MODEL, monkeypatch, ["staging", "production"])
+    by_id = {r.id: r for r in report.results}
+    assert by_id["gate.metric"].status is Status.PASS
+    assert "stopped the worse model" in by_id["gate.metric"].message
+    assert by_id["deploy.prod"].status is Status.PASS
+    assert "held back" in by_id["deploy.prod"].message
+    assert by_id["pipeline.act-run"].status is Status.FAIL
+    assert by_id["canary.split"].status is Status.SKIP
+    assert any(d.startswith("metric gate: held-out accuracy 0.") for d in report.decisions)
+    assert_clean(report)
+
+
+def test_without_approval_staging_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    report, console = run_grade(SOLUTION, monkeypatch, [])
+    by_id = {r.id: r for r in report.results}
+    assert by_id["gate.approval"].status is Status.SKIP
+    assert "waiting for approval" in by_id["gate.approval"].message
+    assert "--approve staging" in by_id["gate.approval"].message
+    assert by_id["deploy.dev"].status is Status.PASS
+    assert by_id["canary.split"].status is Status.SKIP
+    assert "waits for approval" in console
+    assert by_id["deploy.prod"].status is not Status.FAIL
+    assert_clean(report)

@@ -1,0 +1,77 @@
+"""Advanced static tier and the approval gate mechanics (no Docker)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.checks import Status, run_check
+from harness.projects.advanced import apply_gates, parse_approvals
+from harness.projects.advanced.static_checks import STATIC
+from harness.runner import Options
+from harness.static.context import StaticContext
+
+from .conftest import IGNORE, ROOT, Project
+
+SOLUTION = ROOT / "solutions" / "advanced"
+BAD = ROOT / "solutions" / "advanced-bad-model"
+STARTER = ROOT / "exercises" / "advanced"
+WORKFLOW = ".github/workflows/promote.yml"
+
+
+def grade(root: Path) -> dict[str, tuple[Status, str]]:
+    results = {c.id: run_check(c, StaticContext(root)) for c in STATIC}
+    return {k: (r.status, r.message) for k, r in results.items()}
+
+
+@pytest.fixture
+def solution(tmp_path: Path) -> Project:
+    dest = tmp_path / "project"
+    shutil.copytree(SOLUTION, dest, ignore=IGNORE)
+    return Project(dest)
+
+
+@pytest.mark.parametrize("root", [SOLUTION, BAD], ids=["solution", "bad-model"])
+def test_solutions_pass_static_checks(root: Path) -> None:
+    assert {k: m for k, (s, m) in grade(root).items() if s is not Status.PASS} == {}
+
+
+def test_starter_fails_what_it_teaches() -> None:
+    results = grade(STARTER)
+    for check_id in (
+        "workflow.environments",
+        "workflow.gpu-fallback",
+        "workflow.metric-gate",
+        "workflow.rollback",
+    ):
+        assert results[check_id][0] is Status.FAIL, check_id
+
+
+def test_gpu_job_without_cpu_fallback_fails(solution: Project) -> None:
+    solution.replace(WORKFLOW, "--device auto", "--device cuda")
+    assert grade(solution.root)["workflow.gpu-fallback"][0] is Status.FAIL
+
+
+def test_main_branch_push_does_not_run_the_promotion(solution: Project) -> None:
+    solution.replace(WORKFLOW, "branches: [dev]", "branches: [dev, 'feature/**']")
+    assert grade(solution.root)["workflow.trigger-dev"][0] is Status.FAIL
+
+
+def test_unapproved_jobs_are_held(solution: Project) -> None:
+    gated = apply_gates(solution.root, {"staging": "alice"})
+    assert set(gated.values()) == {"staging", "production"}
+    jobs = yaml.safe_load(solution.read(WORKFLOW))["jobs"]
+    held = [j for j, job in jobs.items() if job.get("if") == "${{ false }}"]
+    assert [gated[j] for j in held] == ["production"]
+
+
+def test_approvals_from_flags_and_file(tmp_path: Path) -> None:
+    approvals = tmp_path / "approvals.yml"
+    approvals.write_text("production:\n  approved_by: carol\n")
+    options = Options(
+        project_dir=tmp_path, level="advanced", approve=["staging"], approvals_file=approvals
+    )
+    assert parse_approvals(options) == {"staging": "you (--approve)", "production": "carol"}
