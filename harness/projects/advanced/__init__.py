@@ -10,6 +10,7 @@ cluster stand-in (real nginx for the Ingress canary); Terraform state lives in S
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -160,26 +161,42 @@ def parse_approvals(options: Options) -> dict[str, str]:
 
 def apply_gates(repo: Path, approvals: dict[str, str]) -> dict[str, str]:
     """Hold every job bound to a protected environment that has no approval (act would run
-    it regardless): the job gets `if: false` in the run's working copy, so it and its
-    dependents are skipped, the way GitHub keeps them waiting. Returns job -> environment."""
+    it regardless): the job gets `if: ${{ false }}` in the run's working copy, so it and its
+    dependents are skipped, the way GitHub keeps them waiting. Returns job -> environment.
+    The edit is textual, so the rest of the file (comments, `on:`) stays exactly as written."""
     gated: dict[str, str] = {}
     aliases = {alias: name for name, names in PROTECTED.items() for alias in names}
     for path in sorted((repo / ".github" / "workflows").glob("*.y*ml")):
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text()
+        data = yaml.safe_load(text)
         if not isinstance(data, dict):
             continue
-        changed = False
+        lines = text.splitlines(keepends=True)
         for job_id, job in (data.get("jobs") or {}).items():
             env = aliases.get(environment_of(job) if isinstance(job, dict) else "")
             if env is None:
                 continue
             gated[str(job_id)] = env
             if env not in approvals:
-                job["if"] = "${{ false }}"
-                changed = True
-        if changed:
-            path.write_text(yaml.safe_dump(data, sort_keys=False))
+                lines = _hold_job(lines, str(job_id))
+        path.write_text("".join(lines))
     return gated
+
+
+def _hold_job(lines: list[str], job_id: str) -> list[str]:
+    header = re.compile(rf"^(\s+){re.escape(job_id)}:\s*(#.*)?$")
+    for i, line in enumerate(lines):
+        match = header.match(line.rstrip("\n"))
+        if not match:
+            continue
+        indent = match.group(1) + "  "
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].startswith(indent)):
+            if re.match(rf"^{indent}if:", lines[j]):
+                return [*lines[:j], f"{indent}if: ${{{{ false }}}}\n", *lines[j + 1 :]]
+            j += 1
+        return [*lines[: i + 1], f"{indent}if: ${{{{ false }}}}\n", *lines[i + 1 :]]
+    return lines
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> None:
