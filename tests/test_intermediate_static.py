@@ -3,6 +3,7 @@ the check that teaches it (real terraform and checkov, no Docker)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -179,3 +180,33 @@ def test_bad_hcl_message_is_readable(solution: Project, tf_env: tuple[dict[str, 
     _bad_hcl(solution)
     message = grade(solution.root, tf_env)["terraform.validate"].message
     assert "broken.tf" in message and "Traceback" not in message
+
+
+def test_real_provider_configuration_is_plain_registry_installation(tmp_path: Path) -> None:
+    """--real-providers: no mirror, no stand-in launcher, no -upgrade; providers come from
+    registry.terraform.io exactly as on a developer's machine."""
+    tfenv = TerraformEnv(
+        cli_config=tmp_path / "terraform.rc", endpoint="http://127.0.0.1:1", offline=False
+    )
+    from harness.terraform.mirror import write_cli_config
+
+    config = write_cli_config(tmp_path / "terraform.rc", tmp_path / "mirror", offline=False)
+    text = config.read_text()
+    assert "filesystem_mirror" not in text
+    assert "TF_CLI_ARGS_init" not in tfenv.env()
+    assert tfenv.env()["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
+    assert not (tmp_path / "mirror").exists()
+
+
+@needs_terraform
+def test_real_provider_init_where_the_registry_is_reachable(tmp_path: Path) -> None:
+    from harness.terraform.mirror import registry_reachable, write_cli_config
+
+    if not registry_reachable(timeout=3):
+        pytest.skip("registry.terraform.io is not reachable from this machine (no internet)")
+    config = write_cli_config(tmp_path / "terraform.rc", tmp_path / "mirror", offline=False)
+    scratch = tmp_path / "tf"
+    shutil.copytree(SOLUTION / "terraform", scratch)
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config)}
+    ok, diagnostics = tf.validate(scratch, env)
+    assert ok, diagnostics
