@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 
 from ..errors import UsageError
-from . import beginner, intermediate
+from . import advanced, beginner, intermediate
 from .model import Drill
 
-LEVEL_MODULES = (beginner, intermediate)
+LEVEL_MODULES = (beginner, intermediate, advanced)
 DRILLS: tuple[Drill, ...] = tuple(d for module in LEVEL_MODULES for d in module.DRILLS)
 
 
