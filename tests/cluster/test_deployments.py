@@ -4,6 +4,7 @@ rolling updates, pod deletion (needs the Docker engine)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -96,7 +97,12 @@ def test_a_pod_failing_its_readiness_probe_gets_no_traffic(
     create(kube, namespace, ingress("web", "web", host=f"{namespace}.example.com"))
     wait_ready(kube, namespace, "good", 1)
     router_ready(cluster, f"{namespace}.example.com", {"web"})
-    bad = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/bad").json()["status"]
+    deadline = time.monotonic() + 30  # the bad pod starts beside the good one: wait for it
+    while True:
+        bad = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/bad").json()["status"]
+        if bad.get("replicas") == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert "readyReplicas" not in bad and bad["replicas"] == 1
     assert [p for p, _ in cluster.endpoints(namespace, "web")] == [
         p["metadata"]["name"] for p in pods_of(kube, namespace, "track=good")
