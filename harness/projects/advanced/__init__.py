@@ -24,7 +24,6 @@ import httpx
 import yaml
 
 from ... import act_runner
-from ...actions import catalog
 from ...cluster import LocalClusterStandIn
 from ...containers import base_image, engine
 from ...containers.registry import REGISTRY_FIX, LocalRegistry
@@ -35,12 +34,11 @@ from ...report.terminal import Console
 from ...runner import Options, Stages, sigterm_as_interrupt
 from ...sandbox import make_sandbox, new_run_id
 from ...static.context import StaticContext
-from ...teardown import cleanup, find_leftovers
+from ...teardown import tear_down_run
 from ...terraform import runner as tf
 from ...terraform.mirror import TerraformEnv
 from ...terraform.moto_process import MotoProcessEmulator
 from ...terraform.overrides import backend_config_args
-from ...workflows import PushEvent, fires_on_push, runs_on_labels
 from .runtime_checks import (
     CANARY,
     GATES,
@@ -393,14 +391,16 @@ def _run_pipeline(
     finally:
         with stages.timed("teardown"):
             address = registry.address if registry else ""
-            problems = cleanup(client, report.run_id, address, cache_as=NAME)
             pids = [p for p in (registry.pid if registry else None, emulator.pid) if p]
-            left = find_leftovers(client, report.run_id, address, pids)
-            if cluster is not None:
-                problems += [f"cluster: {item}" for item in cluster.leftovers()]
-            report.teardown = {"clean": not left and not problems, "leftovers": left.describe()}
-            if problems:
-                report.teardown["problems"] = problems
+            leftover = cluster.leftovers() if cluster is not None else []
+            report.teardown = tear_down_run(
+                client,
+                report.run_id,
+                address,
+                pids,
+                cache_as=NAME,
+                problems=[f"cluster: {item}" for item in leftover],
+            )
             client.close()
 
 
@@ -428,44 +428,28 @@ def _pipeline_stage(
             f"   gate: job `{job}` ({env}) "
             + (f"approved by {who}" if who else "waits for approval")
         )
-    workflows = StaticContext(ctx.sandbox.repo).workflows.workflows
-    firing = [
-        w for w in workflows if fires_on_push(w, PushEvent(f"refs/heads/{ctx.sandbox.branch}"))
-    ]
+    firing = act_runner.firing_workflows(ctx.sandbox)
     if not firing:
         ctx.not_run_reason = f"no workflow runs on a push to {ctx.sandbox.branch}"
         for name, checks in RUNTIME:
             stages.run(name, checks, ctx)
         return
-    uses: set[str] = set()
-    for wf in firing:
-        uses |= catalog.uses_in_workflow(wf.data)
-    local_repos, unsupported = catalog.plan_local_repositories(uses)
-    creds = registry.credentials
-    inputs = act_runner.ActInputs(
-        workflow_files=[w.path for w in firing],
-        labels=runs_on_labels(firing) | {"gpu", "self-hosted"},
-        local_repositories=local_repos,
-        secrets={"REGISTRY_USERNAME": creds.username, "REGISTRY_PASSWORD": creds.password},
+    inputs, unsupported = act_runner.registry_run(
+        ctx.sandbox,
+        firing,
+        registry,
+        workdir=ctx.workdir,
         variables={
-            "REGISTRY": registry.address,
             "IMAGE_NAME": IMAGE_NAME,
             "BASE_IMAGE": base,
             "INGRESS_URL": ctx.ingress_url,
             "STABLE_IMAGE": ctx.stable_image,
             "BASELINE_ACCURACY": f"{ctx.baseline_accuracy:.4f}",
         },
-        env={
-            **tf_env,
-            "KATA_PYTHON": act_runner.harness_python(),
-            "KATA_REPO_DIR": str(ctx.sandbox.repo),
-            "DOCKER_CONFIG": str(ctx.workdir / "docker-config"),
-            "KATA_RUN_ID": ctx.sandbox.run_id,
-        },
-        workdir=ctx.workdir,
+        env=tf_env,
         timeout_s=options.act_timeout_s,
+        extra_labels=frozenset({"gpu", "self-hosted"}),
     )
-    (ctx.workdir / "docker-config").mkdir(exist_ok=True)
     if unsupported:
         console.line("   no offline stand-in for: " + ", ".join(unsupported))
     api = KubeApi(*_kube_credentials(cluster))

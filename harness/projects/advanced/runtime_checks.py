@@ -174,10 +174,7 @@ GATES = CheckList[PromoteContext]()
 CANARY = CheckList[PromoteContext]()
 OUTCOME = CheckList[PromoteContext]()
 
-_act = basic.PIPELINE.get("pipeline.act-run")
-PIPELINE.add(_act.id, _act.title, stage=_act.stage, points=_act.points, hint=_act.hint)(
-    _act.run  # type: ignore[arg-type]
-)
+PIPELINE.include(basic.PIPELINE.get("pipeline.act-run"))
 
 
 def _ran(ctx: PromoteContext) -> Outcome | None:

@@ -18,14 +18,7 @@ VALIDATE_RUN = re.compile(r"\bpython3?\s+[\w./-]*validate[\w.]*")
 FORCED_CUDA = re.compile(r"--device[ =]cuda\b")
 
 
-def _reuse(check_id: str) -> None:
-    check = basic.STATIC.get(check_id)
-    STATIC.add(check.id, check.title, stage=check.stage, points=check.points, hint=check.hint)(
-        check.run
-    )
-
-
-_reuse("workflow.valid")
+STATIC.include(basic.STATIC.get("workflow.valid"))
 
 
 def environment_of(job: dict[str, Any]) -> str:
@@ -187,4 +180,4 @@ def tf_fmt(ctx: StaticContext) -> Outcome:
     return passed("all .tf files formatted")
 
 
-_reuse("secrets.none-hardcoded")
+STATIC.include(basic.STATIC.get("secrets.none-hardcoded"))

@@ -18,7 +18,6 @@ import httpx
 from docker.errors import APIError, DockerException, ImageNotFound
 
 from ... import act_runner
-from ...actions import catalog
 from ...containers import base_image, engine
 from ...containers.registry import LocalRegistry, free_port
 from ...errors import KataError
@@ -28,8 +27,7 @@ from ...report.terminal import Console
 from ...runner import Options, Stages, sigterm_as_interrupt
 from ...sandbox import make_sandbox, new_run_id
 from ...static.context import StaticContext
-from ...teardown import RUN_LABEL, cleanup, find_leftovers
-from ...workflows import PushEvent, fires_on_push, runs_on_labels
+from ...teardown import RUN_LABEL, tear_down_run
 from .runtime_checks import CONTAINER, IMAGE, MODEL, PIPELINE, RunContext, list_image_files
 from .static_checks import STATIC
 
@@ -121,12 +119,8 @@ def _run_pipeline(options: Options, console: Console, stages: Stages, report: Re
     finally:
         with stages.timed("teardown"):
             address = registry.address if registry else ""
-            problems = cleanup(client, report.run_id, address, cache_as=NAME)
             pids = [registry.pid] if registry and registry.pid else []
-            left = find_leftovers(client, report.run_id, address, pids)
-            report.teardown = {"clean": not left and not problems, "leftovers": left.describe()}
-            if problems:
-                report.teardown["problems"] = problems
+            report.teardown = tear_down_run(client, report.run_id, address, pids, cache_as=NAME)
             if not options.keep_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
             else:
@@ -139,10 +133,7 @@ def _pipeline_stage(
 ) -> None:
     console.stage("pipeline (act)")
     assert ctx.registry is not None
-    static = StaticContext(ctx.sandbox.repo)
-    workflows = static.workflows.workflows
-    event = PushEvent(f"refs/heads/{ctx.sandbox.branch}")
-    firing = [w for w in workflows if fires_on_push(w, event)]
+    firing = act_runner.firing_workflows(ctx.sandbox)
     if not firing:
         reason = f"no workflow runs on a push to {ctx.sandbox.branch}"
         ctx.not_run_reason = reason + " (act ignores branch filters; the harness applies them)"
@@ -151,39 +142,20 @@ def _pipeline_stage(
         for checks in (MODEL, IMAGE, CONTAINER):
             stages.skip(checks, reason)
         return
-    uses: set[str] = set()
-    for wf in firing:
-        uses |= catalog.uses_in_workflow(wf.data)
-    local_repos, unsupported = catalog.plan_local_repositories(uses)
+    inputs, unsupported = act_runner.registry_run(
+        ctx.sandbox,
+        firing,
+        ctx.registry,
+        workdir=ctx.workdir,
+        variables={"IMAGE_NAME": ctx.image_repository, "BASE_IMAGE": base},
+        env={},
+        timeout_s=options.act_timeout_s,
+    )
     if unsupported:
         console.line(
             "   these actions have no offline stand-in and cannot run here: "
             + ", ".join(unsupported)
         )
-    credentials = ctx.registry.credentials
-    inputs = act_runner.ActInputs(
-        workflow_files=[w.path for w in firing],
-        labels=runs_on_labels(firing),
-        local_repositories=local_repos,
-        secrets={
-            "REGISTRY_USERNAME": credentials.username,
-            "REGISTRY_PASSWORD": credentials.password,
-        },
-        variables={
-            "REGISTRY": ctx.registry.address,
-            "IMAGE_NAME": ctx.image_repository,
-            "BASE_IMAGE": base,
-        },
-        env={
-            "KATA_PYTHON": act_runner.harness_python(),
-            "KATA_REPO_DIR": str(ctx.sandbox.repo),
-            "DOCKER_CONFIG": str(ctx.workdir / "docker-config"),
-            "KATA_RUN_ID": ctx.sandbox.run_id,
-        },
-        workdir=ctx.workdir,
-        timeout_s=options.act_timeout_s,
-    )
-    (ctx.workdir / "docker-config").mkdir(exist_ok=True)
     console.line(
         f"   running {', '.join(str(w.path) for w in firing)} for a push to {ctx.sandbox.branch}"
     )

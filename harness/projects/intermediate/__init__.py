@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ... import act_runner
-from ...actions import catalog
 from ...containers import base_image, engine
 from ...containers.registry import REGISTRY_FIX, LocalRegistry
 from ...redact import Redactor
@@ -26,7 +25,7 @@ from ...report.model import Report
 from ...report.terminal import Console
 from ...runner import Options, Stages, sigterm_as_interrupt
 from ...sandbox import make_sandbox, new_run_id
-from ...teardown import cleanup, find_leftovers
+from ...teardown import tear_down_run
 from ...terraform import runner as tf
 from ...terraform.emulator import EmulatorUnavailable
 from ...terraform.mirror import TerraformEnv
@@ -34,7 +33,6 @@ from ...terraform.moto_process import MotoProcessEmulator
 from ...terraform.overrides import backend_config_args
 from ...vm.image import ensure_vm_image
 from ...vm.manager import VmManager
-from ...workflows import PushEvent, fires_on_push, runs_on_labels
 from .runtime_checks import DEPLOY, PIPELINE, TEARDOWN, DeployContext, Watcher
 from .static_checks import STATIC, TfStaticContext
 from .tf_checks import TERRAFORM, TfContext
@@ -217,12 +215,10 @@ def _run_pipeline(
             problems = vms.stop() if vms is not None else []
             emulator.stop()
             address = registry.address if registry else ""
-            problems += cleanup(client, report.run_id, address, cache_as=NAME)
             pids = [p for p in (registry.pid if registry else None, emulator.pid) if p]
-            left = find_leftovers(client, report.run_id, address, pids)
-            report.teardown = {"clean": not left and not problems, "leftovers": left.describe()}
-            if problems:
-                report.teardown["problems"] = problems
+            report.teardown = tear_down_run(
+                client, report.run_id, address, pids, cache_as=NAME, problems=problems
+            )
             client.close()
 
 
@@ -239,42 +235,21 @@ def _pipeline_stage(
     redact: Redactor,
 ) -> None:
     console.stage("pipeline (act)")
-    workflows = TfStaticContext(ctx.sandbox.repo).workflows.workflows
-    firing = [
-        w for w in workflows if fires_on_push(w, PushEvent(f"refs/heads/{ctx.sandbox.branch}"))
-    ]
+    firing = act_runner.firing_workflows(ctx.sandbox)
     if not firing:
         ctx.not_run_reason = f"no workflow runs on a push to {ctx.sandbox.branch}"
         for name, checks in (("pipeline", PIPELINE), ("deploy", DEPLOY), ("teardown", TEARDOWN)):
             stages.run(name, checks, ctx)
         return
-    uses: set[str] = set()
-    for wf in firing:
-        uses |= catalog.uses_in_workflow(wf.data)
-    local_repos, unsupported = catalog.plan_local_repositories(uses)
-    creds = registry.credentials
-    inputs = act_runner.ActInputs(
-        workflow_files=[w.path for w in firing],
-        labels=runs_on_labels(firing),
-        local_repositories=local_repos,
-        secrets={"REGISTRY_USERNAME": creds.username, "REGISTRY_PASSWORD": creds.password},
-        variables={
-            "REGISTRY": registry.address,
-            "IMAGE_NAME": "kata/iris-api",
-            "BASE_IMAGE": base,
-            "RUNNER_CIDR": RUNNER_CIDR,
-        },
-        env={
-            **tfenv.env(),
-            "KATA_PYTHON": act_runner.harness_python(),
-            "KATA_REPO_DIR": str(ctx.sandbox.repo),
-            "DOCKER_CONFIG": str(ctx.workdir / "docker-config"),
-            "KATA_RUN_ID": ctx.sandbox.run_id,
-        },
+    inputs, unsupported = act_runner.registry_run(
+        ctx.sandbox,
+        firing,
+        registry,
         workdir=ctx.workdir,
+        variables={"IMAGE_NAME": "kata/iris-api", "BASE_IMAGE": base, "RUNNER_CIDR": RUNNER_CIDR},
+        env=tfenv.env(),
         timeout_s=options.act_timeout_s,
     )
-    (ctx.workdir / "docker-config").mkdir(exist_ok=True)
     if unsupported:
         console.line("   no offline stand-in for: " + ", ".join(unsupported))
     console.line(

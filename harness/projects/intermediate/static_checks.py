@@ -40,15 +40,8 @@ class TfStaticContext(StaticContext):
 STATIC = CheckList[TfStaticContext]()
 
 
-def _reuse(check_id: str) -> None:
-    check = basic.STATIC.get(check_id)
-    STATIC.add(check.id, check.title, stage=check.stage, points=check.points, hint=check.hint)(
-        check.run
-    )
-
-
-_reuse("workflow.valid")
-_reuse("workflow.trigger-main")
+STATIC.include(basic.STATIC.get("workflow.valid"))
+STATIC.include(basic.STATIC.get("workflow.trigger-main"))
 
 
 def _run_unique(name: str, text: str) -> bool:
@@ -173,5 +166,5 @@ def tf_fmt(ctx: TfStaticContext) -> Outcome:
     return passed("all .tf files formatted")
 
 
-_reuse("secrets.none-hardcoded")
-_reuse("workflow.known-secrets")
+STATIC.include(basic.STATIC.get("secrets.none-hardcoded"))
+STATIC.include(basic.STATIC.get("workflow.known-secrets"))
