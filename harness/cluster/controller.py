@@ -68,6 +68,10 @@ class Controller:
         self.tick = tick
         self.drain = drain
         self.errors: deque[str] = deque(maxlen=50)
+        # what happened to pods and routes, in order ("kubectl get events" in short): read it
+        # when a rollout misbehaves; every entry is logged at INFO as well
+        self.events: deque[str] = deque(maxlen=300)
+        self._empty_routes: set[str] = set()
         self._pods: dict[str, Pod] = {}  # by container name
         self._owners: dict[str, str] = {}  # container name -> Deployment uid
         self._progress: dict[str, tuple[tuple[int, ...], float]] = {}
@@ -79,6 +83,7 @@ class Controller:
         self._probes = ThreadPoolExecutor(8, thread_name_prefix="kata-k8s-probe")
         self._last_docker_sync = 0.0
         self.synced_revision = -1  # the store revision the last complete sync started from
+        self._syncs_begun = self._syncs_done = 0
         store.subscribe(self._wake.set)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -129,16 +134,18 @@ class Controller:
 
     def wait_synced(self, timeout: float = 10.0) -> bool:
         """Wait until a sync that started after this call has finished (the router too)."""
-        target = self.store.revision
+        target = self._syncs_begun + 1  # one in flight now may have read the store too early
         deadline = time.monotonic() + timeout
         self._wake.set()
-        while self.synced_revision < target:
+        while self._syncs_done < target:
             if time.monotonic() > deadline or not self.running:
                 return False
             time.sleep(0.02)
         return True
 
     def sync(self) -> None:
+        self._syncs_begun += 1
+        begun = self._syncs_begun
         revision = self.store.revision
         if time.monotonic() - self._last_docker_sync >= DOCKER_SYNC_INTERVAL:
             self._sync_docker()
@@ -161,6 +168,7 @@ class Controller:
         with self._lock:
             self._schedule_stops()
         self.synced_revision = revision
+        self._syncs_done = begun
 
     def _mine(self, d: Obj) -> list[Pod]:
         uid = d["metadata"]["uid"]
@@ -203,7 +211,15 @@ class Controller:
         self._pods[pod.container] = pod
         self._owners[pod.container] = meta["uid"]
 
+    def _event(self, pod: Pod | None, reason: str, message: str = "") -> None:
+        subject = f"pod {pod.namespace}/{pod.name}" if pod is not None else "router"
+        entry = f"{time.monotonic():.3f} {subject} {reason}" + (f": {message}" if message else "")
+        self.events.append(entry)
+        log.info("%s", entry)
+
     def _terminate(self, pod: Pod) -> None:
+        if not pod.terminating:
+            self._event(pod, "Killing", "ready" if pod.ready else "not ready")
         pod.terminating = True
         pod.ready = False
 
@@ -275,6 +291,7 @@ class Controller:
             pod.backoff = 0.0
             self._reset_probes(pod)
             pod.busy = False
+            self._event(pod, "Started", f"container {pod.container_id[:12]}")
         self._wake.set()
 
     def _failed(self, pod: Pod, exc: Exception) -> None:
@@ -317,7 +334,11 @@ class Controller:
         with self._lock:
             known = set(self._pods)
         for pod in pods:
-            details = runtime.inspect(self.docker, pod.container_id)
+            try:
+                details = runtime.inspect(self.docker, pod.container_id)
+            except DockerException as exc:  # a busy engine is not a vanished container
+                self.errors.append(f"{now()} inspect {pod.name}: {exc}")
+                continue
             with self._lock:
                 if details is None:
                     if not pod.stop_scheduled:  # removed behind our back: replace it
@@ -335,6 +356,7 @@ class Controller:
         if state.get("Running") and not state.get("Restarting"):
             started = str(state.get("StartedAt", ""))[:19] + "Z"
             if pod.state != "running" or started != pod.started_at:
+                self._event(pod, "Started", f"observed (was {pod.state} {pod.started_at})")
                 pod.state, pod.reason, pod.message = "running", "", ""
                 pod.started_at, pod.started_mono = started, time.monotonic()
                 pod.restarts = restarts
@@ -347,6 +369,7 @@ class Controller:
             )
             pod.restarts = restarts
             pod.ready = False
+            self._event(pod, "BackOff", pod.message)
             self._wake.set()
 
     # --- probes ----------------------------------------------------------------------------
@@ -372,6 +395,7 @@ class Controller:
                     readiness, liveness = main.get("readinessProbe"), main.get("livenessProbe")
                     if readiness is None and not pod.ready:
                         pod.ready, pod.ready_since = True, moment
+                        self._event(pod, "Ready", "no readinessProbe")
                         self._wake.set()
                     if readiness and not pod.probing and moment >= pod.next_probe:
                         pod.probing = True
@@ -396,6 +420,7 @@ class Controller:
                 if pod.live_failures >= int(probe.get("failureThreshold", 3)):
                     pod.live_failures = 0
                     pod.ready = False
+                    self._event(pod, "Unhealthy", "liveness probe failed, restarting")
                     self._actions.submit(self._restart, pod)
                 return
             pod.probing = False
@@ -404,11 +429,13 @@ class Controller:
                 pod.probe_successes, pod.probe_failures = pod.probe_successes + 1, 0
                 if not pod.ready and pod.probe_successes >= int(probe.get("successThreshold", 1)):
                     pod.ready, pod.ready_since = True, time.monotonic()
+                    self._event(pod, "Ready")
                     self._wake.set()
             else:
                 pod.probe_failures, pod.probe_successes = pod.probe_failures + 1, 0
                 if pod.ready and pod.probe_failures >= int(probe.get("failureThreshold", 3)):
                     pod.ready = False
+                    self._event(pod, "Unhealthy", "readiness probe failed, out of the router")
                     self._wake.set()
 
     def _restart(self, pod: Pod) -> None:
@@ -479,6 +506,12 @@ class Controller:
             return
         ingresses, _ = self.store.list(INGRESSES)
         routes = build_routes(ingresses, self._resolve)
+        empty = {f"{r.host or '*'}{r.path}" for r in routes if not r.stable.addresses}
+        for key in sorted(empty - self._empty_routes):
+            self._event(None, "NoEndpoints", f"{key} answers 503")
+        for key in sorted(self._empty_routes - empty):
+            self._event(None, "Endpoints", f"{key} served again")
+        self._empty_routes = empty
         self.router.update(routes)
         if self.router.last_error:
             self.errors.append(f"{now()} router: {self.router.last_error}")

@@ -168,8 +168,9 @@ def render(routes: list[Route], port: int, workdir: Path) -> str:
         "events { worker_connections 1024; }",
         "http {",
         "    default_type text/plain;",
-        '    log_format kata \'$remote_addr "$host" "$request" $status $body_bytes_sent \'',
-        "                    '$upstream_addr $upstream_status $request_time';",
+        # $pid tells the workers apart: after a reload the old one finishes what it accepted
+        '    log_format kata \'$pid $msec $remote_addr "$host" "$request" $status\'',
+        "                    ' $body_bytes_sent $upstream_addr $upstream_status $request_time';",
         f"    access_log {workdir / 'access.log'} kata buffer=16k flush=1s;",
         f"    client_body_temp_path {workdir / 'tmp' / 'body'};",
         f"    proxy_temp_path {workdir / 'tmp' / 'proxy'};",

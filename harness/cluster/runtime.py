@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from docker.errors import APIError, DockerException, NotFound
+from docker.errors import DockerException, NotFound
 
 from .images import PullError, credentials_for, ensure_image, exposed_ports
 from .pods import Pod
@@ -121,9 +121,11 @@ def cluster_containers(client: Any, cluster_id: str, pods_only: bool = True) -> 
 
 
 def inspect(client: Any, container_id: str) -> dict[str, Any] | None:
+    """The container's details; None only when the engine says it does not exist (any
+    other engine error is raised: a slow or failing daemon must not read as "gone")."""
     try:
         return dict(client.api.inspect_container(container_id))
-    except (NotFound, APIError):
+    except NotFound:
         return None
 
 

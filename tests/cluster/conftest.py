@@ -254,3 +254,7 @@ def router_ready(
             return backends <= seen
 
         wait_for(check, timeout, f"router to reach {backends}")
+    # The first answer from the new config can come while nginx's old worker still takes
+    # connections with the old one; the controller's sync returns once that worker is
+    # shutting down, so wait for it (what the harness does before it measures).
+    assert cluster.wait_synced(timeout), "the controller did not finish applying the routes"

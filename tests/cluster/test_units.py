@@ -330,3 +330,24 @@ def test_both_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     assert "LOCAL STAND-IN" in local.describe()
     assert kind.kubeconfig_path == tmp_path / "kind" / "kubeconfig"
     assert kind.ingress_url == "http://127.0.0.1:18080" and kind.registry == "127.0.0.1:5000"
+
+
+class _FlakyEngine:
+    """A Docker client whose inspect fails the way a busy daemon does, or says not found."""
+
+    def __init__(self, error: Exception) -> None:
+        self.api = self
+        self.error = error
+
+    def inspect_container(self, container_id: str) -> dict[str, Any]:
+        raise self.error
+
+
+def test_a_busy_engine_is_not_a_vanished_container() -> None:
+    from docker.errors import APIError, NotFound
+
+    from harness.cluster import runtime
+
+    assert runtime.inspect(_FlakyEngine(NotFound("no such container")), "abc") is None
+    with pytest.raises(APIError):  # the controller then keeps the pod as it was
+        runtime.inspect(_FlakyEngine(APIError("500 Server Error: timeout")), "abc")
