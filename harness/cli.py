@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cluster.backend import BACKENDS as CLUSTER_BACKENDS
 from .drills import cli as drills_cli
 from .errors import KataError
 from .grading import cli as grading_cli
@@ -61,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="advanced: YAML {environment: {approved_by: NAME}}",
+    )
+    grade.add_argument(
+        "--cluster",
+        choices=CLUSTER_BACKENDS,
+        default="stand-in",
+        help="advanced: the Kubernetes cluster to deploy to (kind needs kind, kubectl and "
+        "the kindest/node image; default: the local stand-in)",
     )
     grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
     grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -173,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             approve=list(args.approve) or _reference_approvals(args),
             approvals_file=args.approvals,
             approved_by="you (--approve)" if args.approve else "the kata (reference run)",
+            cluster=args.cluster,
         )
         options.keep_workdir = args.keep_workdir
         report = guarded_grade(project, options, console)

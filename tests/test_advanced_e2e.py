@@ -11,6 +11,8 @@ import pytest
 
 import docker
 from harness.checks import Status
+from harness.cluster.kind import unavailable_reason
+from harness.errors import HarnessError
 from harness.projects import advanced
 from harness.report.model import Report
 from harness.report.terminal import Console
@@ -25,13 +27,15 @@ BAD_MODEL = ROOT / "solutions" / "advanced-bad-model"
 
 
 def run_grade(
-    path: Path, monkeypatch: pytest.MonkeyPatch, approve: list[str]
+    path: Path, monkeypatch: pytest.MonkeyPatch, approve: list[str], cluster: str = "stand-in"
 ) -> tuple[Report, str]:
     monkeypatch.setattr(
         "harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
     )
     out = io.StringIO()
-    options = Options(project_dir=path, level="advanced", approve=approve, approved_by="alice")
+    options = Options(
+        project_dir=path, level="advanced", approve=approve, approved_by="alice", cluster=cluster
+    )
     report = advanced.grade(options, Console(out))
     Console(out).summary(report)
     return report, out.getvalue()
@@ -80,3 +84,38 @@ def test_without_approval_staging_waits(monkeypatch: pytest.MonkeyPatch) -> None
     assert "waits for approval" in console
     assert by_id["deploy.prod"].status is not Status.FAIL
     assert_clean(report)
+
+
+def _kata_objects(client: docker.DockerClient) -> set[str]:
+    containers = client.containers.list(all=True, filters={"label": "kata.run"})
+    networks = client.networks.list(filters={"label": "kata.run"})
+    return {f"container {c.name}" for c in containers} | {f"network {n.name}" for n in networks}
+
+
+def test_kind_backend_where_kind_cannot_run_says_so_and_cleans_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if unavailable_reason(docker.from_env()) is None:
+        pytest.skip("kind can run here: test_solution_on_kind covers this backend")
+    client = docker.from_env()
+    before = _kata_objects(client)
+    with pytest.raises(HarnessError) as caught:
+        run_grade(SOLUTION, monkeypatch, ["staging", "production"], cluster="kind")
+    message = str(caught.value)
+    assert message.startswith("kind cannot run here: ")
+    assert "leave out `--cluster kind`" in message
+    assert _kata_objects(client) <= before  # registry, moto and the rest were torn down
+
+
+def test_solution_on_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same run on a real kind cluster with ingress-nginx (where kind can run)."""
+    reason = unavailable_reason(docker.from_env())
+    if reason is not None:
+        pytest.skip(f"kind cannot run here: {reason}")
+    report, console = run_grade(  # pragma: no cover - needs kind
+        SOLUTION, monkeypatch, ["staging", "production"], cluster="kind"
+    )
+    assert report.score == report.max_score, console  # pragma: no cover
+    assert "kind cluster" in report.stack["cluster"]  # pragma: no cover
+    assert not any("Kubernetes stand-in" in s for s in report.stand_ins)  # pragma: no cover
+    assert_clean(report)  # pragma: no cover

@@ -3,6 +3,6 @@
 See README.md in this directory for the API subset served, the router and the known gaps.
 """
 
-from .backend import ClusterBackend, KindCluster, LocalClusterStandIn
+from .backend import BACKENDS, ClusterBackend, KindCluster, LocalClusterStandIn, open_cluster
 
-__all__ = ["ClusterBackend", "KindCluster", "LocalClusterStandIn"]
+__all__ = ["BACKENDS", "ClusterBackend", "KindCluster", "LocalClusterStandIn", "open_cluster"]

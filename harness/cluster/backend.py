@@ -66,6 +66,30 @@ class ClusterBackend(Protocol):
 
     def leftovers(self) -> list[str]: ...
 
+    def wait_synced(self, timeout: float = 10.0) -> bool:
+        """Wait until what was written to the API is running and routed; False on timeout."""
+        ...
+
+
+BACKENDS = ("stand-in", "kind")
+
+
+def open_cluster(
+    backend: str, client: Any, run_id: str, workdir: Path, *, registry: str | None = None
+) -> ClusterBackend:
+    """An unstarted cluster of the chosen backend (`with` it, or start() and stop()).
+
+    "stand-in" (the default) runs anywhere with a Docker engine and nginx; "kind" needs the
+    kind and kubectl binaries and the kindest/node image (or internet to pull it).
+    """
+    if backend == "kind":
+        from .router import free_port
+
+        return KindCluster(client, run_id, workdir, ingress_port=free_port(), registry=registry)
+    if backend != "stand-in":
+        raise ValueError(f"unknown cluster backend {backend!r}; choose one of {BACKENDS}")
+    return LocalClusterStandIn(client, run_id, workdir, registry=registry)
+
 
 class LocalClusterStandIn:
     """A one-node Kubernetes stand-in on the local Docker engine, everything on loopback."""
@@ -258,4 +282,4 @@ class LocalClusterStandIn:
         self.stop()
 
 
-__all__ = ["ClusterBackend", "KindCluster", "LocalClusterStandIn"]
+__all__ = ["BACKENDS", "ClusterBackend", "KindCluster", "LocalClusterStandIn", "open_cluster"]

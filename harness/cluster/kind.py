@@ -11,11 +11,17 @@ cannot run: no `kind` binary and no way to pull kindest/node):
    `kind` network's gateway (the registry itself listens on loopback only), so image
    references stay `127.0.0.1:PORT/repo:tag` on both backends;
 3. ingress-nginx from its kind manifest, then `kubectl wait` for its controller;
-4. on stop, `kind delete cluster`.
+4. a `kata-harness` ServiceAccount bound to cluster-admin and a token for it (`kubectl
+   create token`), written as `<workdir>/kubeconfig`: the same shape of kubeconfig as the
+   stand-in's (server, cluster CA, bearer token), so the learner's Terraform, the
+   hashicorp/kubernetes stand-in provider and the harness use either backend unchanged
+   (kind's own client-certificate kubeconfig stays in `kind-admin.kubeconfig`);
+5. on stop, `kind delete cluster`.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -23,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -31,13 +38,16 @@ from typing import Any
 import yaml
 
 from ..errors import HarnessError
+from .kubeconfig import write_kubeconfig
 
 KIND_NODE_IMAGE = "kindest/node:v1.30.0"
+INGRESS_SYNC_S = 2.0  # ingress-nginx applies endpoint changes without a reload, within ~1 s
 INGRESS_NGINX_VERSION = "controller-v1.11.2"
 INGRESS_NGINX_MANIFEST = (
     "https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
     f"{INGRESS_NGINX_VERSION}/deploy/static/provider/kind/deploy.yaml"
 )
+SERVICE_ACCOUNT = "kata-harness"
 CONTAINERD_PATCH = (
     '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"'
 )
@@ -48,10 +58,12 @@ class KindPlan:
     name: str
     config_path: Path
     config: dict[str, Any]
-    kubeconfig: Path
+    kubeconfig: Path  # kind's admin kubeconfig (client certificate)
+    token_kubeconfig: Path  # what Terraform and the harness use (bearer token)
     create: list[list[str]]
     wire_registry: list[list[str]]
     install_ingress: list[list[str]]
+    service_account: list[list[str]]  # the last one prints the token
     delete: list[list[str]]
 
 
@@ -107,7 +119,7 @@ def kind_plan(
     the kind network (known once the cluster exists; the placeholder before)."""
     name = cluster_name(run_id)
     config_path = workdir / "kind-config.yaml"
-    kubeconfig = workdir / "kubeconfig"
+    kubeconfig = workdir / "kind-admin.kubeconfig"
     kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
     wire = []
     if registry:
@@ -119,6 +131,7 @@ def kind_plan(
         config_path=config_path,
         config=kind_config(name, ingress_port, node_image),
         kubeconfig=kubeconfig,
+        token_kubeconfig=workdir / "kubeconfig",
         create=[
             [
                 "kind",
@@ -148,7 +161,34 @@ def kind_plan(
                 "--timeout=180s",
             ],
         ],
+        service_account=[
+            [*kubectl, "create", "serviceaccount", SERVICE_ACCOUNT, "-n", "kube-system"],
+            [
+                *kubectl,
+                "create",
+                "clusterrolebinding",
+                SERVICE_ACCOUNT,
+                "--clusterrole=cluster-admin",
+                f"--serviceaccount=kube-system:{SERVICE_ACCOUNT}",
+            ],
+            [*kubectl, "create", "token", SERVICE_ACCOUNT, "-n", "kube-system", "--duration=4h"],
+        ],
         delete=[["kind", "delete", "cluster", "--name", name, "--kubeconfig", str(kubeconfig)]],
+    )
+
+
+def rolled_out(deployment: dict[str, Any]) -> bool:
+    """`kubectl rollout status` done: the latest spec observed, every replica updated,
+    ready and available, none of an older template left."""
+    spec, meta = deployment.get("spec") or {}, deployment.get("metadata") or {}
+    status = deployment.get("status") or {}
+    want = int(spec.get("replicas", 1))
+    return (
+        int(status.get("observedGeneration", 0)) >= int(meta.get("generation", 0))
+        and int(status.get("updatedReplicas", 0)) == want
+        and int(status.get("readyReplicas", 0)) == want
+        and int(status.get("availableReplicas", 0)) == want
+        and int(status.get("replicas", 0)) == want
     )
 
 
@@ -233,7 +273,8 @@ class KindCluster:
 
     @property
     def kubeconfig_path(self) -> Path:
-        return self.plan.kubeconfig
+        """The bearer-token kubeconfig (written once the cluster is up)."""
+        return self.plan.token_kubeconfig
 
     @property
     def ingress_url(self) -> str:
@@ -252,7 +293,11 @@ class KindCluster:
     def start(self) -> KindCluster:
         reason = unavailable_reason(self.client)
         if reason:
-            raise HarnessError(f"kind cannot run here: {reason}")
+            raise HarnessError(
+                f"kind cannot run here: {reason}. Install kind and kubectl (and let Docker pull "
+                f"{KIND_NODE_IMAGE} once), or leave out `--cluster kind` to use the local "
+                "cluster stand-in."
+            )
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.plan.config_path.write_text(yaml.safe_dump(self.plan.config, sort_keys=False))
         try:
@@ -267,10 +312,39 @@ class KindCluster:
                     self._run(command, hosts_toml(self._registry, self._relay.address))
             for command in self.plan.install_ingress:
                 self._run(command)
+            *grants, issue = self.plan.service_account
+            for command in grants:
+                self._run(command)
+            self._write_token_kubeconfig(self._run(issue).strip())
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _write_token_kubeconfig(self, token: str) -> None:
+        admin = yaml.safe_load(self.plan.kubeconfig.read_text())
+        cluster = admin["clusters"][0]["cluster"]
+        ca = cluster.get("certificate-authority-data")
+        write_kubeconfig(
+            self.plan.token_kubeconfig,
+            self.plan.name,
+            str(cluster["server"]),
+            token,
+            ca_pem=base64.b64decode(ca) if ca else None,
+        )
+
+    def wait_synced(self, timeout: float = 10.0) -> bool:
+        """Wait until every Deployment has rolled out (observed, updated, ready), then give
+        ingress-nginx a moment to pick up the endpoints; False on timeout."""
+        kubectl = ["kubectl", "--kubeconfig", str(self.plan.kubeconfig)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            listed = json.loads(self._run([*kubectl, "get", "deployments", "-A", "-o", "json"]))
+            if all(rolled_out(d) for d in listed.get("items") or []):
+                time.sleep(INGRESS_SYNC_S)
+                return True
+            time.sleep(0.5)
+        return False
 
     def stop(self) -> None:
         for proc, _addr in self._forwards.values():

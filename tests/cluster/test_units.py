@@ -281,7 +281,7 @@ def test_kind_plan_commands(tmp_path: Path) -> None:
             "--config",
             str(tmp_path / "kind-config.yaml"),
             "--kubeconfig",
-            str(tmp_path / "kubeconfig"),
+            str(tmp_path / "kind-admin.kubeconfig"),
             "--wait",
             "180s",
         ]
@@ -306,7 +306,7 @@ def test_kind_plan_commands(tmp_path: Path) -> None:
             "--name",
             "kata-run-42",
             "--kubeconfig",
-            str(tmp_path / "kubeconfig"),
+            str(tmp_path / "kind-admin.kubeconfig"),
         ]
     ]
     assert hosts_toml("127.0.0.1:5000", "172.18.0.1:40000") == (
@@ -314,6 +314,74 @@ def test_kind_plan_commands(tmp_path: Path) -> None:
         '  capabilities = ["pull", "resolve"]\n'
     )
     assert kind_plan("r", tmp_path, ingress_port=1).wire_registry == []
+    # a token for a cluster-admin ServiceAccount: the same kind of kubeconfig as the stand-in's
+    account, binding, issue = plan.service_account
+    assert account[-4:] == ["serviceaccount", "kata-harness", "-n", "kube-system"]
+    assert "--clusterrole=cluster-admin" in binding
+    assert "--serviceaccount=kube-system:kata-harness" in binding
+    assert issue[-5:] == ["token", "kata-harness", "-n", "kube-system", "--duration=4h"]
+    assert plan.token_kubeconfig == tmp_path / "kubeconfig"
+
+
+def test_kind_token_kubeconfig_reads_like_the_stand_ins(tmp_path: Path) -> None:
+    from harness.cluster import KindCluster
+    from harness.cluster.kubeconfig import read_credentials
+    from harness.terraform.k8s_provider.config import SettingsError, resolve
+
+    kind = KindCluster(object(), "r1", tmp_path, ingress_port=18080)
+    ca = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    admin = {  # what `kind create cluster` writes: client certificate, not a token
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "kind-kata-r1",
+                "cluster": {
+                    "server": "https://127.0.0.1:40123",
+                    "certificate-authority-data": base64.b64encode(ca).decode(),
+                },
+            }
+        ],
+        "users": [{"name": "kind-kata-r1", "user": {"client-certificate-data": "Zm9v"}}],
+        "contexts": [
+            {"name": "kind-kata-r1", "context": {"cluster": "kind-kata-r1", "user": "kind-kata-r1"}}
+        ],
+        "current-context": "kind-kata-r1",
+    }
+    kind.plan.kubeconfig.write_text(json.dumps(admin))
+    kind._write_token_kubeconfig("sa-token-123")
+    assert read_credentials(kind.kubeconfig_path) == ("https://127.0.0.1:40123", "sa-token-123", ca)
+    assert kind.kubeconfig_path.stat().st_mode & 0o077 == 0  # it holds the token
+    # what the hashicorp/kubernetes stand-in provider reads from `config_path`
+    connection = resolve({"config_path": str(kind.kubeconfig_path)}, env={}).connection
+    assert connection.server == "https://127.0.0.1:40123" and connection.token == "sa-token-123"
+    assert connection.ca_pem == ca
+    with pytest.raises(SettingsError, match="client-certificate"):  # kind's own, refused by name
+        resolve({"config_path": str(kind.plan.kubeconfig)}, env={})
+
+
+def test_kind_rollout_done_means_observed_updated_ready_and_no_old_pods() -> None:
+    from harness.cluster.kind import rolled_out
+
+    done = {
+        "metadata": {"generation": 2},
+        "spec": {"replicas": 2},
+        "status": {
+            "observedGeneration": 2,
+            "replicas": 2,
+            "updatedReplicas": 2,
+            "readyReplicas": 2,
+            "availableReplicas": 2,
+        },
+    }
+    assert rolled_out(done)
+    for key, value in (
+        ("observedGeneration", 1),  # the new spec not seen yet
+        ("updatedReplicas", 1),  # one pod of the old template
+        ("readyReplicas", 1),
+        ("replicas", 3),  # a surge pod still there
+    ):
+        assert not rolled_out({**done, "status": {**done["status"], key: value}}), key
 
 
 def test_both_backends_satisfy_the_protocol(tmp_path: Path) -> None:

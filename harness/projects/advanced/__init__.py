@@ -4,7 +4,8 @@ A push to `dev` trains (GPU runner label, CPU fallback), passes a metric gate, b
 deploys to dev; a job bound to the `staging` environment (approval required) runs the new
 version as a canary beside the current one; the canary is measured and analysed; the
 `production` job shifts all traffic, or the canary is rolled back. Kubernetes is the local
-cluster stand-in (real nginx for the Ingress canary); Terraform state lives in S3 on moto.
+cluster stand-in (real nginx for the Ingress canary) or, with `--cluster kind`, a kind
+cluster with ingress-nginx; Terraform state lives in S3 on moto.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,7 +26,8 @@ import httpx
 import yaml
 
 from ... import act_runner
-from ...cluster import LocalClusterStandIn
+from ...cluster import ClusterBackend, LocalClusterStandIn, open_cluster
+from ...cluster.kubeconfig import read_credentials
 from ...containers import base_image, engine
 from ...containers.registry import REGISTRY_FIX, LocalRegistry
 from ...errors import KataError
@@ -316,7 +319,7 @@ def _run_pipeline(
     client = engine.client()
     registry: LocalRegistry | None = None
     emulator = MotoProcessEmulator()
-    cluster: LocalClusterStandIn | None = None
+    cluster: ClusterBackend | None = None
     try:
         with ExitStack() as stack:
             with stages.timed("setup"):
@@ -325,11 +328,15 @@ def _run_pipeline(
                 emulator.start()
                 stack.callback(emulator.stop)
                 emulator.ensure_bucket(STATE_BUCKET)
-                cluster = stack.enter_context(
-                    LocalClusterStandIn(
-                        client, report.run_id, workdir / "cluster", registry=registry.address
-                    )
+                cluster = open_cluster(
+                    options.cluster,
+                    client,
+                    report.run_id,
+                    workdir / "cluster",
+                    registry=registry.address,
                 )
+                stack.callback(cluster.stop)
+                cluster.start()
                 branch = options.branch or "dev"
                 sandbox = make_sandbox(
                     options.project_dir, workdir, report.run_id, branch=branch, level=NAME
@@ -361,8 +368,14 @@ def _run_pipeline(
             )
             report.stand_ins += [
                 f"local registry {registry.address} stands in for Docker Hub",
-                "a local Kubernetes stand-in (Deployments as containers, real nginx Ingress with "
-                "ingress-nginx canary annotations) stands in for the cluster",
+                *(
+                    [
+                        "a local Kubernetes stand-in (Deployments as containers, real nginx "
+                        "Ingress with ingress-nginx canary annotations) stands in for the cluster"
+                    ]
+                    if cluster.is_stand_in
+                    else []
+                ),
                 "hashicorp/kubernetes: offline stand-in provider",
                 "moto stands in for the S3 state backend",
             ]
@@ -384,7 +397,7 @@ def _run_pipeline(
                         f"Terraform: {exc}"
                     )
             ctx.new_image = f"{registry.address}/{IMAGE_NAME}:sha-{sandbox.sha}"
-            redact = Redactor([registry.credentials.password])
+            redact = Redactor([registry.credentials.password, _kube_credentials(cluster)[1]])
             _pipeline_stage(
                 options, console, stages, ctx, registry, base.name, tf_env, cluster, redact
             )
@@ -412,7 +425,7 @@ def _pipeline_stage(
     registry: LocalRegistry,
     base: str,
     tf_env: dict[str, str],
-    cluster: LocalClusterStandIn,
+    cluster: ClusterBackend,
     redact: Redactor,
 ) -> None:
     console.stage("pipeline (act)")
@@ -452,7 +465,8 @@ def _pipeline_stage(
     )
     if unsupported:
         console.line("   no offline stand-in for: " + ", ".join(unsupported))
-    api = KubeApi(*_kube_credentials(cluster))
+    server, token, ca = _kube_credentials(cluster)
+    api = KubeApi(server, token, verify=_trusting(ca))
     with stages.timed("act run"), CanaryWatcher(ctx, api):
         ctx.act = act_runner.run_act(ctx.sandbox, inputs, redact, progress=console.progress)
     ctx.artifacts_dir = act_runner.artifact_dir(ctx.workdir)
@@ -486,6 +500,11 @@ def _pipeline_stage(
         ]
 
 
-def _kube_credentials(cluster: LocalClusterStandIn) -> tuple[str, str]:
-    config = yaml.safe_load(Path(cluster.kubeconfig_path).read_text())
-    return str(config["clusters"][0]["cluster"]["server"]), str(config["users"][0]["user"]["token"])
+def _kube_credentials(cluster: ClusterBackend) -> tuple[str, str, bytes | None]:
+    """(API server, bearer token, cluster CA): both backends write a token kubeconfig."""
+    return read_credentials(cluster.kubeconfig_path)
+
+
+def _trusting(ca_pem: bytes | None) -> ssl.SSLContext | bool:
+    """Verify the API server against the cluster's own CA; plain http needs nothing."""
+    return ssl.create_default_context(cadata=ca_pem.decode()) if ca_pem else False
