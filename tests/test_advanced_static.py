@@ -75,3 +75,15 @@ def test_approvals_from_flags_and_file(tmp_path: Path) -> None:
         project_dir=tmp_path, level="advanced", approve=["staging"], approvals_file=approvals
     )
     assert parse_approvals(options) == {"staging": "you (--approve)", "production": "carol"}
+
+
+def test_cluster_backend_is_chosen_on_the_command_line() -> None:
+    from harness.cli import _parser
+    from harness.cluster import BACKENDS
+
+    parse = _parser().parse_args
+    assert parse(["grade", "advanced"]).cluster == "stand-in"
+    assert parse(["grade", "advanced", "--cluster", "kind"]).cluster == "kind"
+    assert BACKENDS == ("stand-in", "kind")
+    with pytest.raises(SystemExit):
+        parse(["grade", "advanced", "--cluster", "k3s"])

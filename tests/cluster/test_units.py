@@ -419,3 +419,15 @@ def test_a_busy_engine_is_not_a_vanished_container() -> None:
     assert runtime.inspect(_FlakyEngine(NotFound("no such container")), "abc") is None
     with pytest.raises(APIError):  # the controller then keeps the pod as it was
         runtime.inspect(_FlakyEngine(APIError("500 Server Error: timeout")), "abc")
+
+
+def test_open_cluster_picks_the_backend(tmp_path: Path) -> None:
+    from harness.cluster import KindCluster, LocalClusterStandIn, open_cluster
+
+    local = open_cluster("stand-in", object(), "r1", tmp_path / "a", registry="127.0.0.1:5000")
+    kind = open_cluster("kind", object(), "r1", tmp_path / "b", registry="127.0.0.1:5000")
+    assert isinstance(local, LocalClusterStandIn) and isinstance(kind, KindCluster)
+    assert local.registry == kind.registry == "127.0.0.1:5000"
+    assert kind.ingress_url.startswith("http://127.0.0.1:")
+    with pytest.raises(ValueError, match="unknown cluster backend"):
+        open_cluster("k3s", object(), "r1", tmp_path / "c")
