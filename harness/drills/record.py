@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,10 +78,7 @@ class DrillBook:
 
 
 def load(path: Path | None = None) -> DrillBook:
-    try:
-        data = json.loads((path or record_path()).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return DrillBook()
+    data = state.read_json(path or record_path())
     book = DrillBook()
     for name, raw in (data.get("drills") or {}).items():
         attempts = [Attempt(**a) for a in raw.get("attempts") or []]
@@ -93,15 +87,7 @@ def load(path: Path | None = None) -> DrillBook:
 
 
 def save(book: DrillBook, path: Path | None = None) -> Path:
-    """Write atomically, like the progress file."""
-    path = path or record_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".drills-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(book.to_dict(), out, indent=2, sort_keys=True)
-        out.write("\n")
-    os.replace(tmp, path)
-    return path
+    return state.write_json(path or record_path(), book.to_dict())
 
 
 def clock(seconds: float) -> str:

@@ -83,12 +83,28 @@ class Progress:
         return {"version": VERSION, "levels": {k: asdict(v) for k, v in self.levels.items()}}
 
 
-def load(path: Path | None = None) -> Progress:
-    path = path or state_path()
+def read_json(path: Path) -> dict[str, Any]:
+    """A state file's content; {} when missing or unreadable (a fresh start, not a crash)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return Progress()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> Path:
+    """Write atomically (a crash never leaves half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2, sort_keys=True)
+        out.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def load(path: Path | None = None) -> Progress:
+    data = read_json(path or state_path())
     progress = Progress()
     for name, raw in (data.get("levels") or {}).items():
         checks = {cid: CheckState(**c) for cid, c in (raw.get("checks") or {}).items()}
@@ -97,12 +113,4 @@ def load(path: Path | None = None) -> Progress:
 
 
 def save(progress: Progress, path: Path | None = None) -> Path:
-    """Write atomically (a crash never leaves half a file)."""
-    path = path or state_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".progress-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(progress.to_dict(), out, indent=2, sort_keys=True)
-        out.write("\n")
-    os.replace(tmp, path)
-    return path
+    return write_json(path or state_path(), progress.to_dict())
