@@ -9,6 +9,7 @@ correction, exact enough for n >= 200). Header routing is judged exactly.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,22 @@ from dataclasses import dataclass, field
 import httpx
 
 UPSTREAM_HEADER = "X-Kata-Upstream"
+# On kind, ingress-nginx adds the header (its `add-headers` ConfigMap, see cluster/kind.py)
+# from its own variables: "$namespace/$proxy_upstream_name/$proxy_alternative_upstream_name".
+KIND_UPSTREAM_VALUE = "$namespace/$proxy_upstream_name/$proxy_alternative_upstream_name"
 Z_999 = 3.2905  # two-sided 99.9 %
+
+
+def upstream_of(value: str) -> str:
+    """The Service that answered, from the router's header: the stand-in's router sends the
+    name itself; ingress-nginx sends namespace/main/alternative upstream names, each
+    `<namespace>-<service>-<port>`, the alternative set only when the canary answered."""
+    parts = value.split("/")
+    if len(parts) != 3:
+        return value
+    namespace, main, alternative = parts
+    chosen = alternative or main
+    return re.sub(r"-[^-]+$", "", chosen.removeprefix(f"{namespace}-")) or value
 
 
 @dataclass
@@ -64,7 +80,11 @@ def send(
                 continue
             elapsed = (time.perf_counter() - start) * 1000
             traffic.samples.append(
-                Sample(resp.headers.get(UPSTREAM_HEADER, "?"), resp.status_code, elapsed)
+                Sample(
+                    upstream_of(resp.headers.get(UPSTREAM_HEADER, "?")),
+                    resp.status_code,
+                    elapsed,
+                )
             )
     return traffic
 

@@ -45,3 +45,14 @@ def test_analysis_decisions() -> None:
     slow = [Sample("c", 200, 900.0)] * 100
     assert analyse(slow, Thresholds()).verdict == "rollback"
     assert analyse(good[:5], Thresholds()).verdict == "inconclusive"
+
+
+def test_upstream_of_reads_both_routers_headers() -> None:
+    from harness.canary import upstream_of
+
+    assert upstream_of("web-canary") == "web-canary"  # the stand-in's router: the name
+    assert upstream_of("?") == "?"
+    # ingress-nginx (kind): namespace / main upstream / alternative (set for the canary)
+    assert upstream_of("staging/staging-web-80/") == "web"
+    assert upstream_of("staging/staging-web-80/staging-web-canary-80") == "web-canary"
+    assert upstream_of("team-a/team-a-model-api-http/") == "model-api"  # a named port

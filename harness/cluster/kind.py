@@ -10,7 +10,9 @@ cannot run: no `kind` binary and no way to pull kindest/node):
    registry's `127.0.0.1:PORT` points containerd at a TCP relay the harness runs on the
    `kind` network's gateway (the registry itself listens on loopback only), so image
    references stay `127.0.0.1:PORT/repo:tag` on both backends;
-3. ingress-nginx from its kind manifest, then `kubectl wait` for its controller;
+3. ingress-nginx from its kind manifest, then `kubectl wait` for its controller, and its
+   `add-headers` ConfigMap set so each response names the upstream that answered (what
+   the canary measurement reads; canary.upstream_of turns it into the Service name);
 4. a `kata-harness` ServiceAccount bound to cluster-admin and a token for it (`kubectl
    create token`), written as `<workdir>/kubeconfig`: the same shape of kubeconfig as the
    stand-in's (server, cluster CA, bearer token), so the learner's Terraform, the
@@ -37,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from ..canary import KIND_UPSTREAM_VALUE, UPSTREAM_HEADER
 from ..errors import HarnessError
 from .kubeconfig import write_kubeconfig
 
@@ -159,6 +162,28 @@ def kind_plan(
                 "pod",
                 "--selector=app.kubernetes.io/component=controller",
                 "--timeout=180s",
+            ],
+            # every response says which Service answered, as the stand-in's router does
+            [
+                *kubectl,
+                "create",
+                "configmap",
+                "kata-response-headers",
+                "--namespace",
+                "ingress-nginx",
+                f"--from-literal={UPSTREAM_HEADER}={KIND_UPSTREAM_VALUE}",
+            ],
+            [
+                *kubectl,
+                "patch",
+                "configmap",
+                "ingress-nginx-controller",
+                "--namespace",
+                "ingress-nginx",
+                "--type",
+                "merge",
+                "--patch",
+                json.dumps({"data": {"add-headers": "ingress-nginx/kata-response-headers"}}),
             ],
         ],
         service_account=[

@@ -298,6 +298,9 @@ def test_kind_plan_commands(tmp_path: Path) -> None:
     assert "/etc/containerd/certs.d/127.0.0.1:5000" in plan.wire_registry[0][-1]
     assert plan.install_ingress[0][-1] == INGRESS_NGINX_MANIFEST
     assert "--for=condition=ready" in plan.install_ingress[1]
+    headers, patch = plan.install_ingress[2:]  # each response names the Service that answered
+    assert "--from-literal=X-Kata-Upstream=$namespace/$proxy_upstream_name/" in " ".join(headers)
+    assert json.loads(patch[-1]) == {"data": {"add-headers": "ingress-nginx/kata-response-headers"}}
     assert plan.delete == [
         [
             "kind",
