@@ -45,7 +45,8 @@ def intermediate(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def advanced(session: nox.Session) -> None:
     """Grade the advanced project (gated promotion, canary on the cluster stand-in).
-    Approve the protected environments with `-- --approve staging --approve production`."""
+    Approve the protected environments with `-- --approve staging --approve production`;
+    `-- --cluster kind` deploys to a kind cluster where kind and kubectl are installed."""
     _grade(session, "advanced")
 
 
