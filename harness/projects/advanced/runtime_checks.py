@@ -148,10 +148,13 @@ class CanaryWatcher:
             return
         canary_service, stable_service = backend_service(canary), backend_service(main)
         host = HOSTS["staging"]
-        probe = send(self.ctx.ingress_url, host, 5, headers={"X-Canary": "always"}, time_limit_s=10)
-        if not probe.samples or any(s.status != 200 for s in probe.samples):
-            return  # the canary is not serving yet
-        header = str(notes.get(HEADER_ANNOTATION, "")) or "X-Canary"
+        by_header = str(notes.get(HEADER_ANNOTATION, ""))
+        header = by_header or "X-Canary"
+        probe = send(self.ctx.ingress_url, host, 5, headers={header: "always"}, time_limit_s=10)
+        if not probe.samples or any(
+            s.status != 200 or (by_header and s.upstream != canary_service) for s in probe.samples
+        ):
+            return  # the canary is not serving yet (or the router still has the old routes)
         split_traffic = send(self.ctx.ingress_url, host, SPLIT_REQUESTS, time_limit_s=90)
         always = send(self.ctx.ingress_url, host, 50, headers={header: "always"}, time_limit_s=30)
         never = send(self.ctx.ingress_url, host, 50, headers={header: "never"}, time_limit_s=30)
