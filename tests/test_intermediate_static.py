@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ needs_terraform = pytest.mark.skipif(not HAVE_TERRAFORM, reason="terraform is no
 
 
 @pytest.fixture(scope="module")
-def tf_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], str]:
+def tf_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], str]]:
     if not HAVE_TERRAFORM:
         pytest.skip("terraform is not installed")
     work = tmp_path_factory.mktemp("tfenv")
@@ -41,7 +41,7 @@ def tf_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], st
     emulator.start()
     try:
         env = TerraformEnv.prepare(work, emulator.endpoint, offline=True).full_env()
-        yield env, _keypair(work)  # type: ignore[misc]
+        yield env, _keypair(work)
     finally:
         emulator.stop()
 

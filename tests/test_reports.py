@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from harness.checks import CheckList, Status, failed, passed, run_check, skipped
+from harness.checks import CheckList, Outcome, Status, failed, passed, run_check, skipped
 from harness.report.model import Report
 from harness.report.writers import to_json, to_junit, to_markdown
 
@@ -13,28 +13,28 @@ CHECKS = CheckList[dict[str, str]]()
 
 
 @CHECKS.add("a.pass", "A passes", stage="static", points=2, hint="no hint needed")
-def _a(ctx: dict[str, str]) -> object:
+def _a(ctx: dict[str, str]) -> Outcome:
     return passed("fine")
 
 
 @CHECKS.add("b.fail", "B fails", stage="static", points=3, hint="do the thing")
-def _b(ctx: dict[str, str]) -> object:
+def _b(ctx: dict[str, str]) -> Outcome:
     return failed("wrong | pipe\nsecond line", credit=1 / 3)
 
 
 @CHECKS.add("c.skip", "C skips", stage="image", points=1, hint="start docker")
-def _c(ctx: dict[str, str]) -> object:
+def _c(ctx: dict[str, str]) -> Outcome:
     return skipped("no engine")
 
 
 @CHECKS.add("d.error", "D raises", stage="image", points=1, hint="")
-def _d(ctx: dict[str, str]) -> object:
+def _d(ctx: dict[str, str]) -> Outcome:
     raise RuntimeError("boom")
 
 
 def make_report() -> Report:
     report = Report(project="beginner", path="/x", run_id="r1", stack={"engine": "Docker"})
-    report.results = [run_check(c, {}) for c in CHECKS]  # type: ignore[arg-type]
+    report.results = [run_check(c, {}) for c in CHECKS]
     report.duration_s = 1.5
     return report
 

@@ -13,7 +13,7 @@ from harness.actions.catalog import STAND_INS
 from .act_helpers import ActProject, dump_env_step
 
 sys.path.insert(0, str(STAND_INS["docker/metadata-action"]))
-from meta import Context, Meta, MetaError, Repo
+from meta import Context, Meta, MetaError, Repo  # type: ignore[import-not-found]
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 NOW = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)

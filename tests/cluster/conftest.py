@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +16,6 @@ from harness.cluster.admission import Admission
 from harness.cluster.api import ApiServer
 from harness.cluster.store import Store
 
-APP = Path(__file__).resolve().parent / "app"
-BASE = "kata/python-base:3.11-bookworm"
-APP_IMAGE = "kata-test/k8s-app"
 TOKEN = "test-token"
 HOST = "app.example.com"
 
@@ -32,35 +28,6 @@ def api() -> Iterator[httpx.Client]:
     yield client
     client.close()
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def docker_client() -> Iterator[Any]:
-    docker = pytest.importorskip("docker")
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except Exception as exc:  # depends on the machine
-        pytest.skip(f"no Docker engine answers ({str(exc)[:120]}); run scripts/bootstrap.sh")
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def app_images(docker_client: Any) -> dict[str, str]:
-    """kata-test/k8s-app:v1 and :v2 (VERSION baked in), built FROM the local base (~1 s)."""
-    try:
-        docker_client.images.get(BASE)
-    except Exception:
-        pytest.skip(f"no {BASE} to build the test app on; run `python -m harness seed-base`")
-    images = {}
-    for version in ("v1", "v2"):
-        tag = f"{APP_IMAGE}:{version}"
-        docker_client.images.build(
-            path=str(APP), tag=tag, buildargs={"VERSION": version}, rm=True, forcerm=True
-        )
-        images[version] = tag
-    return images
 
 
 def new_run_id() -> str:

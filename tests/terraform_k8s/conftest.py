@@ -7,18 +7,12 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.terraform import mirror, runner
-
-APP = Path(__file__).resolve().parent.parent / "cluster" / "app"
-BASE = "kata/python-base:3.11-bookworm"
-APP_IMAGE = "kata-test/k8s-app"
 
 TERRAFORM_MISSING = (
     f"terraform is not installed: {runner.INSTALL_HINT}"
@@ -26,35 +20,6 @@ TERRAFORM_MISSING = (
     else ""
 )
 needs_terraform = pytest.mark.skipif(bool(TERRAFORM_MISSING), reason=TERRAFORM_MISSING)
-
-
-@pytest.fixture(scope="session")
-def docker_client() -> Iterator[Any]:
-    docker = pytest.importorskip("docker")
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except Exception as exc:  # depends on the machine
-        pytest.skip(f"no Docker engine answers ({str(exc)[:120]}); run scripts/bootstrap.sh")
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def app_images(docker_client: Any) -> dict[str, str]:
-    """kata-test/k8s-app:v1 and :v2 (VERSION baked in), built FROM the local base (~1 s)."""
-    try:
-        docker_client.images.get(BASE)
-    except Exception:
-        pytest.skip(f"no {BASE} to build the test app on; run `python -m harness seed-base`")
-    images = {}
-    for version in ("v1", "v2"):
-        tag = f"{APP_IMAGE}:{version}"
-        docker_client.images.build(
-            path=str(APP), tag=tag, buildargs={"VERSION": version}, rm=True, forcerm=True
-        )
-        images[version] = tag
-    return images
 
 
 def terraform_env(workdir: Path, kubeconfig: Path) -> dict[str, str]:

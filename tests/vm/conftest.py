@@ -19,18 +19,6 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> Iterator[Any]:
-    docker = pytest.importorskip("docker")
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except Exception as exc:  # depends on the machine
-        pytest.skip(f"no Docker engine answers ({str(exc)[:120]}); run scripts/bootstrap.sh")
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
 def vm_image(docker_client: Any) -> str:
     """kata/vm:bookworm, built once (about 15 s) and kept in the engine for later runs."""
     if shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
