@@ -102,8 +102,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff and mypy over the harness and the tests."""
-    session.install("-e", ".[lint]", silent=True)
+    """ruff and mypy over the harness and the tests (mypy reads the test dependencies'
+    types, so they are installed too)."""
+    session.install("-e", ".[lint,test]", silent=True)
     session.run("ruff", "check", "harness", "tests", "noxfile.py")
     session.run("mypy")
 
