@@ -70,6 +70,10 @@ class ClusterBackend(Protocol):
         """Wait until what was written to the API is running and routed; False on timeout."""
         ...
 
+    def warnings(self, namespace: str) -> list[str]:
+        """Warning events of the namespace's pods, oldest first ("pod NS/NAME Reason: ...")."""
+        ...
+
 
 BACKENDS = ("stand-in", "kind")
 
@@ -240,6 +244,9 @@ class LocalClusterStandIn:
         """Wait until everything written to the API so far is applied (pods started or
         stopped as far as one pass goes, the router reloaded); False on timeout."""
         return self.controller is not None and self.controller.wait_synced(timeout)
+
+    def warnings(self, namespace: str) -> list[str]:
+        return self.controller.warnings(namespace) if self.controller is not None else []
 
     def leftovers(self) -> list[str]:
         """Everything of this cluster still alive: containers, networks, processes, ports."""

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from docker.errors import DockerException
@@ -39,6 +40,36 @@ from .selectors import from_labels
 from .store import Obj, Store, now
 
 log = logging.getLogger(__name__)
+WARNING_REASONS = frozenset(
+    {
+        "BackOff",
+        "Unhealthy",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "CreateContainerConfigError",
+        "RunContainerError",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a pod (or the router), as a Kubernetes Event says it."""
+
+    at: float  # time.monotonic()
+    namespace: str  # "" for the router
+    subject: str  # "pod NS/NAME" or "router"
+    reason: str
+    message: str = ""
+
+    @property
+    def warning(self) -> bool:
+        return self.reason in WARNING_REASONS
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.reason}" + (f": {self.message}" if self.message else "")
+
+
 DOCKER_SYNC_INTERVAL = 1.0
 MAX_BACKOFF = 20.0
 MAX_GRACE = 10
@@ -70,7 +101,7 @@ class Controller:
         self.errors: deque[str] = deque(maxlen=50)
         # what happened to pods and routes, in order ("kubectl get events" in short): read it
         # when a rollout misbehaves; every entry is logged at INFO as well
-        self.events: deque[str] = deque(maxlen=300)
+        self.events: deque[Event] = deque(maxlen=300)
         self._empty_routes: set[str] = set()
         self._pods: dict[str, Pod] = {}  # by container name
         self._owners: dict[str, str] = {}  # container name -> Deployment uid
@@ -212,10 +243,17 @@ class Controller:
         self._owners[pod.container] = meta["uid"]
 
     def _event(self, pod: Pod | None, reason: str, message: str = "") -> None:
-        subject = f"pod {pod.namespace}/{pod.name}" if pod is not None else "router"
-        entry = f"{time.monotonic():.3f} {subject} {reason}" + (f": {message}" if message else "")
+        namespace, subject = (
+            (pod.namespace, f"pod {pod.namespace}/{pod.name}") if pod else ("", "router")
+        )
+        entry = Event(time.monotonic(), namespace, subject, reason, message)
         self.events.append(entry)
-        log.info("%s", entry)
+        log.info("%.3f %s", entry.at, entry)
+
+    def warnings(self, namespace: str) -> list[str]:
+        """What went wrong with the namespace's pods, oldest first (`kubectl get events
+        --field-selector type=Warning`, in short)."""
+        return [str(e) for e in list(self.events) if e.namespace == namespace and e.warning]
 
     def _terminate(self, pod: Pod) -> None:
         if not pod.terminating:
@@ -308,6 +346,7 @@ class Controller:
             pod.retry_at = time.monotonic() + pod.backoff
             pod.busy = False
         self.errors.append(f"{now()} pod {pod.namespace}/{pod.name}: {reason}: {message}")
+        self._event(pod, reason, message)
         self._wake.set()
 
     def _stop(self, pod: Pod, delay: float) -> None:

@@ -217,6 +217,19 @@ def rolled_out(deployment: dict[str, Any]) -> bool:
     )
 
 
+def warning_lines(events: list[dict[str, Any]]) -> list[str]:
+    """Kubernetes Warning events as the stand-in words them, oldest first."""
+    out = []
+    for event in sorted(events, key=lambda e: str(e.get("lastTimestamp") or "")):
+        target = event.get("involvedObject") or {}
+        subject = f"{str(target.get('kind', 'object')).lower()} "
+        subject += f"{target.get('namespace', '')}/{target.get('name', '')}"
+        count = int(event.get("count") or 1)
+        message = str(event.get("message", "")).strip() + (f" (x{count})" if count > 1 else "")
+        out.append(f"{subject} {event.get('reason', '')}: {message}")
+    return out
+
+
 def unavailable_reason(client: Any | None) -> str | None:
     """Why kind cannot run here (None if it can): missing binaries, no node image."""
     for binary in ("kind", "kubectl", "docker"):
@@ -370,6 +383,18 @@ class KindCluster:
                 return True
             time.sleep(0.5)
         return False
+
+    def warnings(self, namespace: str) -> list[str]:
+        kubectl = ["kubectl", "--kubeconfig", str(self.plan.kubeconfig), "-n", namespace]
+        try:
+            listed = json.loads(
+                self._run(
+                    [*kubectl, "get", "events", "--field-selector", "type=Warning", "-o", "json"]
+                )
+            )
+        except (HarnessError, ValueError):
+            return []
+        return warning_lines(listed.get("items") or [])
 
     def stop(self) -> None:
         for proc, _addr in self._forwards.values():

@@ -200,7 +200,7 @@ def test_a_rolling_update_keeps_serving(
         worker.join()
     errors = {k: v for k, v in results.items() if k not in ("v1", "v2")}
     assert cluster.controller is not None
-    history = [e for e in cluster.controller.events if namespace in e or "router" in e]
+    history = [str(e) for e in cluster.controller.events if e.namespace in (namespace, "")]
     assert errors == {}, f"{results}; pod and route events:\n" + "\n".join(history)
     assert results["v1"] > 0 and results["v2"] > 0
     # the events tell the rollout's story: both old pods were taken out while ready
@@ -213,7 +213,7 @@ def test_a_rolling_update_keeps_serving(
 
 
 def test_a_crashing_container_is_in_crash_loop_back_off(
-    kube: httpx.Client, namespace: str, app_images: dict[str, str]
+    cluster: LocalClusterStandIn, kube: httpx.Client, namespace: str, app_images: dict[str, str]
 ) -> None:
     crashing = deployment("crash", app_images["v1"], replicas=1, probe=False)
     crashing["spec"]["template"]["spec"]["containers"][0]["command"] = ["false"]
@@ -231,3 +231,10 @@ def test_a_crashing_container_is_in_crash_loop_back_off(
     d = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/crash").json()["status"]
     assert "availableReplicas" not in d
     assert {c["type"]: c["status"] for c in d["conditions"]}["Available"] == "False"
+    # the warning a learner is shown with a failed deploy check
+    warnings = cluster.warnings(namespace)
+    assert any(
+        " BackOff: back-off restarting failed container (exit code 1)" in w for w in warnings
+    )
+    assert all(w.startswith(f"pod {namespace}/crash-") for w in warnings)
+    assert cluster.warnings("some-other-namespace") == []

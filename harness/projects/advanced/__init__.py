@@ -478,6 +478,7 @@ def _pipeline_stage(
         ctx.final_canary = canary_of(api.ingresses(NAMESPACES["staging"]))[1]
         ctx.dev_health = _health(ctx.ingress_url, HOSTS["dev"])
         ctx.prod_health = _health(ctx.ingress_url, HOSTS["prod"])
+        ctx.warnings = {env: cluster.warnings(ns) for env, ns in NAMESPACES.items()}
     for name, checks in RUNTIME:
         console.stage(name)
         stages.run(name, checks, ctx)

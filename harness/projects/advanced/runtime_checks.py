@@ -113,6 +113,17 @@ class PromoteContext:
     final_canary: dict[str, Any] | None = None
     dev_health: str = ""
     prod_health: str = ""
+    # environment -> the cluster's warning events for its namespace (crash loops, failing
+    # probes, image pulls), shown with a failed check so the learner sees why
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _why(ctx: PromoteContext, env: str, message: str, last: int = 2) -> str:
+    """`message`, plus the last warning events of `env`'s namespace, if any."""
+    seen = ctx.warnings.get(env) or []
+    if not seen:
+        return message
+    return f"{message}; cluster events: " + " | ".join(seen[-last:])
 
 
 class CanaryWatcher:
@@ -252,9 +263,11 @@ def deploy_dev(ctx: PromoteContext) -> Outcome:
         return passed("the model failed the gate, so dev was rightly left alone")
     dev = ctx.final_images.get("dev", {})
     if ctx.new_image not in dev.values():
-        return failed(f"dev runs {sorted(dev.values()) or 'nothing'}, not {ctx.new_image}")
+        return failed(
+            _why(ctx, "dev", f"dev runs {sorted(dev.values()) or 'nothing'}, not {ctx.new_image}")
+        )
     if ctx.dev_health != "ok":
-        return failed(f"dev.iris.local: {ctx.dev_health}")
+        return failed(_why(ctx, "dev", f"dev.iris.local: {ctx.dev_health}"))
     return passed(
         f"dev runs {ctx.new_image.rsplit(':', 1)[-1][:19]} and answers through the ingress"
     )
@@ -300,7 +313,13 @@ def _canary_ready(ctx: PromoteContext) -> Outcome | None:
         return skipped("the staging job waits for approval")
     if ctx.canary is None:
         detail = f" (last error: {ctx.canary_error})" if ctx.canary_error else ""
-        return failed("no live canary (0 < weight < 100, answering) was seen in staging" + detail)
+        return failed(
+            _why(
+                ctx,
+                "staging",
+                "no live canary (0 < weight < 100, answering) was seen in staging" + detail,
+            )
+        )
     return None
 
 
@@ -399,9 +418,9 @@ def deploy_prod(ctx: PromoteContext) -> Outcome:
     running = sorted(set(prod.values()))
     if _prod_expected(ctx):
         if running != [ctx.new_image]:
-            return failed(f"prod runs {running}, expected only {ctx.new_image}")
+            return failed(_why(ctx, "prod", f"prod runs {running}, expected only {ctx.new_image}"))
         if ctx.prod_health != "ok":
-            return failed(f"prod.iris.local: {ctx.prod_health}")
+            return failed(_why(ctx, "prod", f"prod.iris.local: {ctx.prod_health}"))
         return passed("prod serves the new version with all the traffic")
     if ctx.new_image in running:
         return failed("the new version reached prod without passing every gate")
