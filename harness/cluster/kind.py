@@ -359,6 +359,15 @@ class KindCluster:
             raise
         return self
 
+    def _kubectl(self, namespace: str | None = None) -> list[str]:
+        """kubectl on kind's admin kubeconfig (in `namespace`, if given)."""
+        scope = ["-n", namespace] if namespace else []
+        return ["kubectl", "--kubeconfig", str(self.plan.kubeconfig), *scope]
+
+    def _get(self, *what: str, namespace: str | None = None) -> dict[str, Any]:
+        """`kubectl get WHAT -o json`, decoded."""
+        return dict(json.loads(self._run([*self._kubectl(namespace), "get", *what, "-o", "json"])))
+
     def _write_token_kubeconfig(self, token: str) -> None:
         admin = yaml.safe_load(self.plan.kubeconfig.read_text())
         cluster = admin["clusters"][0]["cluster"]
@@ -374,10 +383,9 @@ class KindCluster:
     def wait_synced(self, timeout: float = 10.0) -> bool:
         """Wait until every Deployment has rolled out (observed, updated, ready), then give
         ingress-nginx a moment to pick up the endpoints; False on timeout."""
-        kubectl = ["kubectl", "--kubeconfig", str(self.plan.kubeconfig)]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            listed = json.loads(self._run([*kubectl, "get", "deployments", "-A", "-o", "json"]))
+            listed = self._get("deployments", "-A")
             if all(rolled_out(d) for d in listed.get("items") or []):
                 time.sleep(INGRESS_SYNC_S)
                 return True
@@ -385,13 +393,8 @@ class KindCluster:
         return False
 
     def warnings(self, namespace: str) -> list[str]:
-        kubectl = ["kubectl", "--kubeconfig", str(self.plan.kubeconfig), "-n", namespace]
         try:
-            listed = json.loads(
-                self._run(
-                    [*kubectl, "get", "events", "--field-selector", "type=Warning", "-o", "json"]
-                )
-            )
+            listed = self._get("events", "--field-selector", "type=Warning", namespace=namespace)
         except (HarnessError, ValueError):
             return []
         return warning_lines(listed.get("items") or [])
@@ -418,8 +421,8 @@ class KindCluster:
         self, namespace: str, service: str, port: int | str | None = None
     ) -> list[tuple[str, str]]:
         """Ready pods behind the Service, each through its own `kubectl port-forward`."""
-        kubectl = ["kubectl", "--kubeconfig", str(self.kubeconfig_path), "-n", namespace]
-        found = json.loads(self._run([*kubectl, "get", "endpoints", service, "-o", "json"]))
+        kubectl = self._kubectl(namespace)
+        found = self._get("endpoints", service, namespace=namespace)
         out = []
         for subset in found.get("subsets") or []:
             ports = subset.get("ports") or []

@@ -47,26 +47,3 @@ def write_kubeconfig(
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
     return path
-
-
-def read_credentials(path: Path) -> tuple[str, str, bytes | None]:
-    """(server, bearer token, cluster CA PEM or None) of a kubeconfig's current context:
-    what the harness itself needs to talk to either backend."""
-    config = yaml.safe_load(Path(path).read_text()) or {}
-    current = config.get("current-context")
-    contexts = {c["name"]: c["context"] for c in config.get("contexts") or []}
-    context: dict[str, Any] = contexts.get(current) or next(iter(contexts.values()), {})
-    cluster = next(
-        (c["cluster"] for c in config.get("clusters") or [] if c["name"] == context.get("cluster")),
-        (config.get("clusters") or [{}])[0].get("cluster", {}),
-    )
-    user = next(
-        (u["user"] for u in config.get("users") or [] if u["name"] == context.get("user")),
-        (config.get("users") or [{}])[0].get("user", {}),
-    )
-    ca = cluster.get("certificate-authority-data")
-    return (
-        str(cluster.get("server", "")),
-        str(user.get("token", "")),
-        base64.b64decode(ca) if ca else None,
-    )

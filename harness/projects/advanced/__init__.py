@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,6 @@ import yaml
 
 from ... import act_runner
 from ...cluster import ClusterBackend, LocalClusterStandIn, open_cluster
-from ...cluster.kubeconfig import read_credentials
 from ...containers import base_image, engine
 from ...containers.registry import REGISTRY_FIX, LocalRegistry
 from ...errors import KataError
@@ -39,6 +37,8 @@ from ...sandbox import make_sandbox, new_run_id
 from ...static.context import StaticContext
 from ...teardown import tear_down_run
 from ...terraform import runner as tf
+from ...terraform.k8s_provider.client import Connection
+from ...terraform.k8s_provider.config import resolve
 from ...terraform.mirror import TerraformEnv
 from ...terraform.moto_process import MotoProcessEmulator
 from ...terraform.overrides import backend_config_args
@@ -397,9 +397,10 @@ def _run_pipeline(
                         f"Terraform: {exc}"
                     )
             ctx.new_image = f"{registry.address}/{IMAGE_NAME}:sha-{sandbox.sha}"
-            redact = Redactor([registry.credentials.password, _kube_credentials(cluster)[1]])
+            kube = _kube_connection(cluster)
+            redact = Redactor([registry.credentials.password, kube.token or ""])
             _pipeline_stage(
-                options, console, stages, ctx, registry, base.name, tf_env, cluster, redact
+                options, console, stages, ctx, registry, base.name, tf_env, cluster, kube, redact
             )
     finally:
         with stages.timed("teardown"):
@@ -426,6 +427,7 @@ def _pipeline_stage(
     base: str,
     tf_env: dict[str, str],
     cluster: ClusterBackend,
+    kube: Connection,
     redact: Redactor,
 ) -> None:
     console.stage("pipeline (act)")
@@ -465,8 +467,7 @@ def _pipeline_stage(
     )
     if unsupported:
         console.line("   no offline stand-in for: " + ", ".join(unsupported))
-    server, token, ca = _kube_credentials(cluster)
-    api = KubeApi(server, token, verify=_trusting(ca))
+    api = KubeApi(kube)
     with stages.timed("act run"), CanaryWatcher(ctx, api):
         ctx.act = act_runner.run_act(ctx.sandbox, inputs, redact, progress=console.progress)
     ctx.artifacts_dir = act_runner.artifact_dir(ctx.workdir)
@@ -501,11 +502,7 @@ def _pipeline_stage(
         ]
 
 
-def _kube_credentials(cluster: ClusterBackend) -> tuple[str, str, bytes | None]:
-    """(API server, bearer token, cluster CA): both backends write a token kubeconfig."""
-    return read_credentials(cluster.kubeconfig_path)
-
-
-def _trusting(ca_pem: bytes | None) -> ssl.SSLContext | bool:
-    """Verify the API server against the cluster's own CA; plain http needs nothing."""
-    return ssl.create_default_context(cadata=ca_pem.decode()) if ca_pem else False
+def _kube_connection(cluster: ClusterBackend) -> Connection:
+    """Server, token and cluster CA, read from the cluster's kubeconfig the way the
+    hashicorp/kubernetes stand-in reads it (both backends write a token kubeconfig)."""
+    return resolve({"config_path": str(cluster.kubeconfig_path)}, env={}).connection

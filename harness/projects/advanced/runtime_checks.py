@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ...act_runner import ActRun
 from ...canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
 from ...checks import CheckList, Outcome, failed, passed, skipped
 from ...sandbox import Sandbox
+from ...terraform.k8s_provider.client import Connection, KubeClient
 from ..beginner import runtime_checks as basic
 
 CANARY_ANNOTATION = "nginx.ingress.kubernetes.io/canary"
@@ -29,17 +28,11 @@ GATE_TOLERANCE = 0.02
 class KubeApi:
     """Just enough of the cluster's REST API for the harness's own observations."""
 
-    def __init__(self, server: str, token: str, verify: Any = False) -> None:
-        self.client = httpx.Client(
-            base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=verify
-        )
+    def __init__(self, conn: Connection) -> None:
+        self.client = KubeClient(conn, timeout=10)  # the provider stand-in's API client
 
     def items(self, path: str) -> list[dict[str, Any]]:
-        resp = self.client.get(path)
-        if resp.status_code == 404:
-            return []
-        resp.raise_for_status()
-        return list(resp.json().get("items") or [])
+        return list((self.client.find(path) or {}).get("items") or [])
 
     def ingresses(self, ns: str) -> list[dict[str, Any]]:
         return self.items(f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses")
