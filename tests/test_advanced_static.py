@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,27 @@ def test_cluster_backend_is_chosen_on_the_command_line() -> None:
     assert BACKENDS == ("stand-in", "kind")
     with pytest.raises(SystemExit):
         parse(["grade", "advanced", "--cluster", "k3s"])
+
+
+def _tracked(root: Path) -> set[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    return {Path(line) for line in listed.splitlines()}
+
+
+def test_the_bad_model_variant_is_the_solution_plus_one_marked_bug() -> None:
+    """The variant is a full copy (a learner grades it with --path); this keeps the copy
+    from drifting: every file the same except its README and one inserted block in train.py."""
+    files = _tracked(SOLUTION)
+    assert files == _tracked(BAD)
+    differ = {f for f in files if (SOLUTION / f).read_bytes() != (BAD / f).read_bytes()}
+    assert differ == {Path("README.md"), Path("src/train.py")}
+    good = (SOLUTION / "src/train.py").read_text().splitlines()
+    bad = (BAD / "src/train.py").read_text().splitlines()
+    changes = [
+        op for op in difflib.SequenceMatcher(a=good, b=bad).get_opcodes() if op[0] != "equal"
+    ]
+    assert [op[0] for op in changes] == ["insert"]
+    inserted = [line for line in bad[changes[0][3] : changes[0][4]] if line.strip()]
+    assert "THE BUG (the only difference from solutions/advanced)" in inserted[0]
