@@ -105,7 +105,7 @@ def lint(session: nox.Session) -> None:
     """ruff and mypy over the harness and the tests (mypy reads the test dependencies'
     types, so they are installed too)."""
     session.install("-e", ".[lint,test]", silent=True)
-    session.run("ruff", "check", "harness", "tests", "noxfile.py")
+    session.run("ruff", "check", "harness", "world", "tests", "noxfile.py")
     session.run("mypy")
 
 

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .actions.catalog import plan_local_repositories, uses_in_workflow
-from .containers.registry import LocalRegistry, free_port
+from world.actions.catalog import plan_local_repositories, uses_in_workflow
+from world.registry import LocalRegistry, free_port
+
 from .errors import HarnessError
 from .redact import Redactor
 from .sandbox import Sandbox

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cluster.backend import BACKENDS as CLUSTER_BACKENDS
+from world.cluster.backend import BACKENDS as CLUSTER_BACKENDS
+
 from .drills import cli as drills_cli
 from .errors import KataError
 from .grading import cli as grading_cli
@@ -138,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if exc.code == 0 else 2
     try:
         if args.command == "seed-base":
-            from .containers import base_image, engine
+            from harness import engine
+            from world import base_image
 
             status = engine.engine_status()
             if not status.available:

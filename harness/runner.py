@@ -32,7 +32,7 @@ class Options:
     approve: list[str] = field(default_factory=list)  # advanced: approved environments
     approvals_file: Path | None = None  # advanced: YAML {environment: {approved_by: NAME}}
     approved_by: str = "you (--approve)"
-    cluster: str = "stand-in"  # advanced: stand-in | kind (harness/cluster/backend.py)
+    cluster: str = "stand-in"  # advanced: stand-in | kind (world/cluster/backend.py)
 
 
 class Stages:

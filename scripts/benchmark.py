@@ -22,11 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.containers import base_image, engine  # noqa: E402
+from harness import engine  # noqa: E402
 from harness.projects import get_project  # noqa: E402
 from harness.report.terminal import Console  # noqa: E402
 from harness.runner import Options  # noqa: E402
 from harness.teardown import CACHE_REPOSITORY  # noqa: E402
+from world import base_image
 
 
 def one_run(level: str) -> dict[str, object]:

@@ -11,12 +11,12 @@ import pytest
 
 import docker
 from harness.checks import Status
-from harness.cluster.kind import unavailable_reason
 from harness.errors import HarnessError
 from harness.projects import advanced
 from harness.report.model import Report
 from harness.report.terminal import Console
 from harness.runner import Options
+from world.cluster.kind import unavailable_reason
 
 from .conftest import ROOT
 from .test_beginner_e2e import KNOWN_PASSWORD, engine  # noqa: F401  (fixture)
@@ -30,7 +30,7 @@ def run_grade(
     path: Path, monkeypatch: pytest.MonkeyPatch, approve: list[str], cluster: str = "stand-in"
 ) -> tuple[Report, str]:
     monkeypatch.setattr(
-        "harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
+        "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
     )
     out = io.StringIO()
     options = Options(

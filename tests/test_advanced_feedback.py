@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from harness.act_runner import ActRun
 from harness.checks import Status
-from harness.cluster.kind import warning_lines
 from harness.projects.advanced.runtime_checks import PromoteContext, deploy_dev
+from world.cluster.kind import warning_lines
 
 CRASH = "pod iris-dev/model-abc-0 BackOff: back-off restarting failed container (exit code 1)"
 
@@ -80,7 +80,7 @@ def test_job_output_in_reports_has_no_colour_codes() -> None:
 
 
 def test_repeated_warnings_are_counted_as_kubernetes_does() -> None:
-    from harness.cluster.controller import _counted
+    from world.cluster.controller import _counted
 
     assert _counted(["a", "a", "a", "b", "a"]) == ["a (x3)", "b", "a"]
     assert _counted([]) == []

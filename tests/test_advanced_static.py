@@ -81,7 +81,7 @@ def test_approvals_from_flags_and_file(tmp_path: Path) -> None:
 
 def test_cluster_backend_is_chosen_on_the_command_line() -> None:
     from harness.cli import _parser
-    from harness.cluster import BACKENDS
+    from world.cluster import BACKENDS
 
     parse = _parser().parse_args
     assert parse(["grade", "advanced"]).cluster == "stand-in"

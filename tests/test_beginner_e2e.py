@@ -39,7 +39,7 @@ def engine() -> None:
 
 def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> tuple[Report, str]:
     monkeypatch.setattr(
-        "harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
+        "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
     )
     out = io.StringIO()
     report = beginner.grade(Options(project_dir=path, level="beginner", **kwargs), Console(out))  # type: ignore[arg-type]

@@ -19,9 +19,9 @@ import pytest
 
 from harness.act_runner import ActRun, JobResult, StepResult
 from harness.checks import Status, run_check
-from harness.containers.registry import ImageRecord
 from harness.projects.beginner import runtime_checks as rc
 from harness.sandbox import Sandbox
+from world.registry import ImageRecord
 
 from .conftest import SOLUTION, STARTER
 

@@ -30,7 +30,7 @@ STARTER = ROOT / "exercises" / "intermediate"
 
 def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, str]:
     monkeypatch.setattr(
-        "harness.containers.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
+        "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
     )
     out = io.StringIO()
     report = intermediate.grade(Options(project_dir=path, level="intermediate"), Console(out))
@@ -130,6 +130,6 @@ def intermediate_emulator_pid(watcher: runtime_checks.Watcher) -> int | None:
             cmd = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"harness.terraform.moto_process" in cmd and port.encode() in cmd:
+        if b"world.aws.moto_process" in cmd and port.encode() in cmd:
             return int(proc.name)
     return None

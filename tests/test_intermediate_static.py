@@ -15,8 +15,8 @@ from harness.projects.intermediate import _keypair
 from harness.projects.intermediate.static_checks import STATIC, TfStaticContext
 from harness.projects.intermediate.tf_checks import TERRAFORM, TfContext
 from harness.terraform import runner as tf
-from harness.terraform.mirror import TerraformEnv
-from harness.terraform.moto_process import MotoProcessEmulator
+from world.aws.moto_process import MotoProcessEmulator
+from world.terraform.mirror import TerraformEnv
 
 from .conftest import IGNORE, ROOT, Project
 
@@ -188,7 +188,7 @@ def test_real_provider_configuration_is_plain_registry_installation(tmp_path: Pa
     tfenv = TerraformEnv(
         cli_config=tmp_path / "terraform.rc", endpoint="http://127.0.0.1:1", offline=False
     )
-    from harness.terraform.mirror import write_cli_config
+    from world.terraform.mirror import write_cli_config
 
     config = write_cli_config(tmp_path / "terraform.rc", tmp_path / "mirror", offline=False)
     text = config.read_text()
@@ -200,7 +200,7 @@ def test_real_provider_configuration_is_plain_registry_installation(tmp_path: Pa
 
 @needs_terraform
 def test_real_provider_init_where_the_registry_is_reachable(tmp_path: Path) -> None:
-    from harness.terraform.mirror import registry_reachable, write_cli_config
+    from world.terraform.mirror import registry_reachable, write_cli_config
 
     if not registry_reachable(timeout=3):
         pytest.skip("registry.terraform.io is not reachable from this machine (no internet)")

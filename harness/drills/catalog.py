@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 
-from ..errors import UsageError
+from harness.errors import UsageError
+
 from . import advanced, beginner, intermediate
 from .model import Drill
 

@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import UsageError
-from ..projects import PROJECTS
+from harness.errors import UsageError
+from harness.projects import PROJECTS
+
 from . import commands
 from .catalog import get_drill, pick
 from .workspace import DRILLS_DIR

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from ..checks import Status
-from ..errors import UsageError
-from ..learn.catalog import checks_for
+from harness.checks import Status
+from harness.errors import UsageError
+from harness.learn.catalog import checks_for
+
 from . import record, workspace
 from .catalog import DRILLS
 from .judge import Verdict, judge

@@ -8,12 +8,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks import CheckResult, Status
-from ..errors import HarnessError
-from ..projects import get_project
-from ..report.model import Report
-from ..report.terminal import Console
-from ..runner import Options
+from harness.checks import CheckResult, Status
+from harness.errors import HarnessError
+from harness.projects import get_project
+from harness.report.model import Report
+from harness.report.terminal import Console
+from harness.runner import Options
+
 from .model import Drill
 
 

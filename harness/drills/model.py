@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
 
 Difficulty = Literal["easy", "medium", "hard"]
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..learn import state
+from harness.learn import state
 
 FILE_NAME = "drills.json"
 VERSION = 1

@@ -9,9 +9,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import UsageError
-from ..grading import KATA_ROOT
-from ..sandbox import GIT_IDENTITY
+from harness.errors import UsageError
+from harness.grading import KATA_ROOT
+from harness.sandbox import GIT_IDENTITY
+
 from .model import Drill
 
 DRILLS_DIR = KATA_ROOT / ".kata" / "drills"

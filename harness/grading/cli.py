@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from harness.errors import UsageError
+
 from .classrun import grade_class, plan_shards, read_list
 from .gradebook import merge
 from .isolation import MODES

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..projects import PROJECTS
+from harness.errors import UsageError
+from harness.projects import PROJECTS
+
 from .guard import notes_of
 
 ENTRY = "entry.json"

@@ -15,12 +15,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .. import act_runner
-from ..act_runner import ActHook, ActInputs, ActRun
-from ..report.model import Report
-from ..report.terminal import Console
-from ..runner import Options
-from ..sandbox import Sandbox
+from harness import act_runner
+from harness.act_runner import ActHook, ActInputs, ActRun
+from harness.report.model import Report
+from harness.report.terminal import Console
+from harness.runner import Options
+from harness.sandbox import Sandbox
+
 from . import KATA_ROOT
 from .isolation import Isolation, bwrap_prefix, choose
 from .limits import append_log, cap_messages

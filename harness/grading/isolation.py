@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
 
 BWRAP_ENV = "KATA_BWRAP"
 """Overrides the bwrap binary (a path); an empty value or `none` means "not installed"."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..act_runner import LOG_LIMIT_BYTES
-from ..report.model import Report
+from harness.act_runner import LOG_LIMIT_BYTES
+from harness.report.model import Report
 
 MESSAGE_LIMIT = 4000
 """Characters kept of one check's message in every report."""

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from harness.errors import UsageError
 
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^[^/\s]+@[^/\s]+:", re.IGNORECASE)
 PROJECT_MARKERS = (".github", "Dockerfile", "kata.toml", ".kata-level", "requirements.txt")

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import KataError
-from ..learn.catalog import max_points
-from ..projects import get_project
+from harness.errors import KataError
+from harness.learn.catalog import max_points
+from harness.projects import get_project
+
 from . import KATA_ROOT
 from .gradebook import REPORT, write_entry
 from .similarity import similarity_note

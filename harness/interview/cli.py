@@ -7,7 +7,8 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from ..errors import UsageError
+from harness.errors import UsageError
+
 from . import record
 from .questions import QUESTIONS, Question
 from .session import practise, render_rubric

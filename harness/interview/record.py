@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..learn import state
+from harness.learn import state
+
 from .session import Score
 
 FILE_NAME = "interviews.json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from ..checks import Check, CheckList
-from ..projects import PROJECTS
+from harness.checks import Check, CheckList
+from harness.projects import PROJECTS
 
 
 def project_checks(project: ModuleType) -> dict[str, Check[Any]]:

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..grading import KATA_ROOT
-from ..projects import PROJECTS, get_project
+from harness.errors import UsageError
+from harness.grading import KATA_ROOT
+from harness.projects import PROJECTS, get_project
+
 from . import state
 from .progress import render
 from .reset import reset

@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..checks import CheckResult, Status
-from ..grading import KATA_ROOT
-from ..report.model import Report
+from harness.checks import CheckResult, Status
+from harness.grading import KATA_ROOT
+from harness.report.model import Report
 
 VERSION = 3
 TASK_HEADING = re.compile(r"^#{2,4}\s+(\d+)\.\s")

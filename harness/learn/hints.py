@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..checks import Check, CheckResult, Status
-from ..grading import KATA_ROOT
-from ..report.terminal import Console
+from harness.checks import Check, CheckResult, Status
+from harness.grading import KATA_ROOT
+from harness.report.terminal import Console
+
 from .solution_refs import SOLUTION_REFS
 
 MAX_POINTER_LINES = 15

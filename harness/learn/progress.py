@@ -3,7 +3,8 @@ work on with the hint of its current level."""
 
 from __future__ import annotations
 
-from ..projects import PROJECTS
+from harness.projects import PROJECTS
+
 from .catalog import checks_for
 from .hints import Hint, hint_for
 from .state import Progress

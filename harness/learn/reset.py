@@ -13,8 +13,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import UsageError
-from ..grading import KATA_ROOT
+from harness.errors import UsageError
+from harness.grading import KATA_ROOT
 
 KEEP = {".git", ".venv", "venv"}
 BACKUP_IGNORE = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", ".pytest_cache")

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..checks import Status
-from ..report.model import Report
+from harness.checks import Status
+from harness.report.model import Report
 
 STATE_ENV = "KATA_STATE_DIR"
 VERSION = 1

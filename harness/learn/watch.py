@@ -16,10 +16,11 @@ from typing import TextIO
 
 import watchfiles
 
-from ..checks import CheckResult, Status
-from ..grading.guard import guarded_grade
-from ..report.model import Report
-from ..runner import Options
+from harness.checks import CheckResult, Status
+from harness.grading.guard import guarded_grade
+from harness.report.model import Report
+from harness.runner import Options
+
 from . import state
 from .hints import Hint, HintingConsole
 from .progress import current_hints

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..errors import UsageError
+from harness.errors import UsageError
+
 from . import advanced, beginner, intermediate
 
 PROJECTS: dict[str, ModuleType] = {

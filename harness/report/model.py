@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks import CheckResult, Status
+from harness.checks import CheckResult, Status
 
 
 @dataclass

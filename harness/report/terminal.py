@@ -6,7 +6,8 @@ import os
 import sys
 from typing import TextIO
 
-from ..checks import CheckResult, Status
+from harness.checks import CheckResult, Status
+
 from .model import Report
 
 COLOURS = {Status.PASS: "32", Status.FAIL: "31", Status.SKIP: "33", Status.ERROR: "35"}

@@ -7,7 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..workflows import Workflow, WorkflowSet, load_workflows
+from harness.workflows import Workflow, WorkflowSet, load_workflows
+
 from .dockerfile import Dockerfile, parse_dockerfile
 
 

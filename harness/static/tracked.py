@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..sandbox import IGNORED
+from harness.sandbox import IGNORED
 
 
 def tracked_files(project: Path) -> list[str]:

@@ -119,7 +119,7 @@ def format_diagnostic(diag: Mapping[str, Any], *, offline: bool = False) -> str:
     if diag.get("detail"):
         text += f": {diag['detail']}"
     if offline and "provider hashicorp/aws does not support" in str(diag.get("detail")):
-        from .aws_provider.catalog import DATA_SOURCE_TYPES, RESOURCE_TYPES
+        from world.terraform.aws_provider.catalog import DATA_SOURCE_TYPES, RESOURCE_TYPES
 
         text += (
             " (the offline stand-in for hashicorp/aws serves only resources "

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.actions.catalog import plan_local_repositories, uses_in_workflow
+from world.actions.catalog import plan_local_repositories, uses_in_workflow
 
 
 def free_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from harness.actions.artifacts import artifact_files, artifact_names
+from world.actions.artifacts import artifact_files, artifact_names
 
 from .act_helpers import ActProject, dump_env_step
 

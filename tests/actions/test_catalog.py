@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.actions.catalog import (
+from world.actions.catalog import (
     STAND_INS,
     STAND_INS_DIR,
     plan_local_repositories,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harness.actions.catalog import STAND_INS
+from world.actions.catalog import STAND_INS
 
 from .act_helpers import ActProject, dump_env_step
 

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.cluster import LocalClusterStandIn
-from harness.cluster.admission import Admission
-from harness.cluster.api import ApiServer
-from harness.cluster.store import Store
+from world.cluster import LocalClusterStandIn
+from world.cluster.admission import Admission
+from world.cluster.api import ApiServer
+from world.cluster.store import Store
 
 TOKEN = "test-token"
 HOST = "app.example.com"

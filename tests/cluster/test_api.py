@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from harness.cluster.kubeconfig import write_kubeconfig
+from world.cluster.kubeconfig import write_kubeconfig
 
 from .conftest import TOKEN, canary, deployment, ingress, service
 
@@ -393,10 +393,10 @@ def test_tls_serves_with_the_clusters_own_ca(tmp_path: Path) -> None:
     pytest.importorskip("cryptography")
     import ssl
 
-    from harness.cluster.admission import Admission
-    from harness.cluster.api import ApiServer
-    from harness.cluster.store import Store
-    from harness.cluster.tls import make_server_tls
+    from world.cluster.admission import Admission
+    from world.cluster.api import ApiServer
+    from world.cluster.store import Store
+    from world.cluster.tls import make_server_tls
 
     server_tls = make_server_tls(tmp_path / "pki", "kata-test")
     server = ApiServer(Store(Admission()), token=TOKEN, tls=server_tls.context()).start()

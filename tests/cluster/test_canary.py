@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from harness.cluster import LocalClusterStandIn
+from world.cluster import LocalClusterStandIn
 
 from .conftest import canary, create, deployment, ingress, router_ready, service, wait_ready
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.cluster import LocalClusterStandIn
-from harness.cluster.pods import HOST_PORTS_ANNOTATION, template_hash
+from world.cluster import LocalClusterStandIn
+from world.cluster.pods import HOST_PORTS_ANNOTATION, template_hash
 
 from .conftest import (
     create,

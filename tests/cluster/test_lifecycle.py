@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.cluster import ClusterBackend, LocalClusterStandIn
-from harness.cluster.kind import KindCluster, unavailable_reason
-from harness.containers.registry import LocalRegistry
 from harness.errors import HarnessError
+from world.cluster import ClusterBackend, LocalClusterStandIn
+from world.cluster.kind import KindCluster, unavailable_reason
+from world.registry import LocalRegistry
 
 from .conftest import (
     create,
@@ -229,7 +229,7 @@ def test_kind_cluster_end_to_end(docker_client: Any, tmp_path: Path) -> None:
     reason = unavailable_reason(docker_client)
     if reason is not None:
         pytest.skip(f"kind cannot run here: {reason}")
-    from harness.cluster.router import free_port  # pragma: no cover
+    from world.cluster.router import free_port  # pragma: no cover
 
     with KindCluster(docker_client, new_run_id(), tmp_path, ingress_port=free_port()) as kind:
         assert kind.kubeconfig_path.exists()  # pragma: no cover

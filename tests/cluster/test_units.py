@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from harness.cluster import canary, nginx_conf, patch, rollout, selectors
-from harness.cluster.canary import CanaryPolicy
-from harness.cluster.errors import ApiError
-from harness.cluster.images import credentials_for, registry_of
-from harness.cluster.kind import INGRESS_NGINX_MANIFEST, cluster_name, hosts_toml, kind_plan
-from harness.cluster.podspec import ConfigError, PodIdentity, expand, run_spec
-from harness.cluster.quantities import int_or_percent, parse_quantity
-from harness.cluster.router import nginx_binary
-from harness.cluster.routes import Backend, Route, build_routes
+from world.cluster import canary, nginx_conf, patch, rollout, selectors
+from world.cluster.canary import CanaryPolicy
+from world.cluster.errors import ApiError
+from world.cluster.images import credentials_for, registry_of
+from world.cluster.kind import INGRESS_NGINX_MANIFEST, cluster_name, hosts_toml, kind_plan
+from world.cluster.podspec import ConfigError, PodIdentity, expand, run_spec
+from world.cluster.quantities import int_or_percent, parse_quantity
+from world.cluster.router import nginx_binary
+from world.cluster.routes import Backend, Route, build_routes
 
 from .conftest import canary as canary_annotations
 from .conftest import ingress
@@ -327,8 +327,8 @@ def test_kind_plan_commands(tmp_path: Path) -> None:
 
 
 def test_kind_token_kubeconfig_reads_like_the_stand_ins(tmp_path: Path) -> None:
-    from harness.cluster import KindCluster
-    from harness.terraform.k8s_provider.config import SettingsError, resolve
+    from world.cluster import KindCluster
+    from world.terraform.k8s_provider.config import SettingsError, resolve
 
     kind = KindCluster(object(), "r1", tmp_path, ingress_port=18080)
     ca = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -362,7 +362,7 @@ def test_kind_token_kubeconfig_reads_like_the_stand_ins(tmp_path: Path) -> None:
 
 
 def test_kind_rollout_done_means_observed_updated_ready_and_no_old_pods() -> None:
-    from harness.cluster.kind import rolled_out
+    from world.cluster.kind import rolled_out
 
     done = {
         "metadata": {"generation": 2},
@@ -386,7 +386,7 @@ def test_kind_rollout_done_means_observed_updated_ready_and_no_old_pods() -> Non
 
 
 def test_both_backends_satisfy_the_protocol(tmp_path: Path) -> None:
-    from harness.cluster import ClusterBackend, KindCluster, LocalClusterStandIn
+    from world.cluster import ClusterBackend, KindCluster, LocalClusterStandIn
 
     local = LocalClusterStandIn(object(), "r1", tmp_path / "local")
     kind = KindCluster(
@@ -415,7 +415,7 @@ class _FlakyEngine:
 def test_a_busy_engine_is_not_a_vanished_container() -> None:
     from docker.errors import APIError, NotFound
 
-    from harness.cluster import runtime
+    from world.cluster import runtime
 
     assert runtime.inspect(_FlakyEngine(NotFound("no such container")), "abc") is None
     with pytest.raises(APIError):  # the controller then keeps the pod as it was
@@ -423,7 +423,7 @@ def test_a_busy_engine_is_not_a_vanished_container() -> None:
 
 
 def test_open_cluster_picks_the_backend(tmp_path: Path) -> None:
-    from harness.cluster import KindCluster, LocalClusterStandIn, open_cluster
+    from world.cluster import KindCluster, LocalClusterStandIn, open_cluster
 
     local = open_cluster("stand-in", object(), "r1", tmp_path / "a", registry="127.0.0.1:5000")
     kind = open_cluster("kind", object(), "r1", tmp_path / "b", registry="127.0.0.1:5000")

@@ -20,8 +20,8 @@ from harness.projects.intermediate import _keypair
 from harness.projects.intermediate.static_checks import STATIC, TfStaticContext
 from harness.projects.intermediate.tf_checks import TERRAFORM, TfContext
 from harness.terraform import runner as tf
-from harness.terraform.mirror import TerraformEnv
-from harness.terraform.moto_process import MotoProcessEmulator
+from world.aws.moto_process import MotoProcessEmulator
+from world.terraform.mirror import TerraformEnv
 
 from .conftest import three_states
 

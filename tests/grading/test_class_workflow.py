@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.actions.catalog import plan_local_repositories, uses_in_workflow
 from harness.grading.gradebook import merge
 from tests.actions.act_helpers import act_binary, free_port
 from tests.conftest import ROOT
+from world.actions.catalog import plan_local_repositories, uses_in_workflow
 
 from .helpers import GIT, kata, rows, solution, starter
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.terraform import runner
-from harness.terraform.emulator import MotoEmulator
-from harness.terraform.mirror import TerraformEnv
+from world.aws.emulator import MotoEmulator
+from world.terraform.mirror import TerraformEnv
 
 TERRAFORM_MISSING = (
     f"terraform is not installed: {runner.INSTALL_HINT}"

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from harness.terraform import runner
-from harness.terraform.emulator import LocalStackEmulator, MotoEmulator
-from harness.terraform.mirror import TerraformEnv
 from harness.terraform.overrides import (
     OVERRIDE_FILE,
     backend_config_args,
@@ -18,6 +16,8 @@ from harness.terraform.overrides import (
     kata_override,
     provider_override,
 )
+from world.aws.emulator import LocalStackEmulator, MotoEmulator
+from world.terraform.mirror import TerraformEnv
 
 from .conftest import ed25519_public_key, needs_terraform, terraform
 

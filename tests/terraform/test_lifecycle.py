@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.terraform.emulator import MotoEmulator
 from harness.terraform.overrides import OVERRIDE_FILE, provider_override
-from harness.vm.addressing import vm_address
+from world.aws.emulator import MotoEmulator
+from world.vm.addressing import vm_address
 
 from .conftest import ed25519_public_key, needs_terraform, terraform
 

@@ -11,12 +11,12 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.types import Unknown
 from tf.utils import read_dynamic_value, to_dynamic_value
 
-from harness.terraform.aws_provider import catalog, compute, security, sets
-from harness.terraform.aws_provider.config import AwsProvider, Settings, SettingsError
-from harness.terraform.aws_provider.data_sources import DATA_SOURCES
-from harness.terraform.aws_provider.plugin import KataServicer
-from harness.terraform.aws_provider.resources import RESOURCES
-from harness.vm import addressing
+from world.terraform.aws_provider import catalog, compute, security, sets
+from world.terraform.aws_provider.config import AwsProvider, Settings, SettingsError
+from world.terraform.aws_provider.data_sources import DATA_SOURCES
+from world.terraform.aws_provider.plugin import KataServicer
+from world.terraform.aws_provider.resources import RESOURCES
+from world.vm import addressing
 
 SCHEMAS = {f"aws_{r.name}": r.schema for r in (*RESOURCES, *DATA_SOURCES)}
 
@@ -150,8 +150,8 @@ def test_every_schema_serialises_for_terraform() -> None:
 
 def test_provider_imports_stay_lean() -> None:
     code = (
-        "import sys, harness.terraform.aws_provider.plugin as p, "
-        "harness.terraform.aws_provider.resources as r;"
+        "import sys, world.terraform.aws_provider.plugin as p, "
+        "world.terraform.aws_provider.resources as r;"
         "print(sorted(m for m in ('botocore', 'boto3', 'moto') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.terraform import mirror, overrides, runner
-from harness.terraform.emulator import LocalStackEmulator, MotoEmulator, emulator_from_name
-from harness.terraform.mirror import TerraformEnv
+from harness.terraform import overrides, runner
+from world.aws.emulator import LocalStackEmulator, MotoEmulator, emulator_from_name
+from world.terraform import mirror
+from world.terraform.mirror import TerraformEnv
 
 
 def test_stand_in_is_installed_in_the_filesystem_mirror_layout(tmp_path: Path) -> None:
@@ -28,7 +29,7 @@ def test_stand_in_is_installed_in_the_filesystem_mirror_layout(tmp_path: Path) -
     assert launcher.is_file() and os.access(launcher, os.X_OK)
     text = launcher.read_text()
     assert text.startswith("#!/bin/sh\n")
-    assert f'exec "{sys.executable}" -m harness.terraform.aws_provider "$@"' in text
+    assert f'exec "{sys.executable}" -m world.terraform.aws_provider "$@"' in text
 
 
 def test_launcher_starts_the_plugin_handshake(tmp_path: Path) -> None:

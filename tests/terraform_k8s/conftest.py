@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.terraform import mirror, runner
+from harness.terraform import runner
+from world.terraform import mirror
 
 TERRAFORM_MISSING = (
     f"terraform is not installed: {runner.INSTALL_HINT}"

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from tf.utils import Diagnostics
 
-from harness.cluster.admission import Admission
-from harness.cluster.api import ApiServer
-from harness.cluster.kubeconfig import write_kubeconfig
-from harness.cluster.store import Store
 from harness.terraform import runner
-from harness.terraform.k8s_provider.core import Namespace, Secret, Service
-from harness.terraform.k8s_provider.data_sources import NamespaceData
-from harness.terraform.k8s_provider.networking import Ingress
-from harness.terraform.k8s_provider.provider import K8sProvider
-from harness.terraform.k8s_provider.workloads import Deployment
+from world.cluster.admission import Admission
+from world.cluster.api import ApiServer
+from world.cluster.kubeconfig import write_kubeconfig
+from world.cluster.store import Store
+from world.terraform.k8s_provider.core import Namespace, Secret, Service
+from world.terraform.k8s_provider.data_sources import NamespaceData
+from world.terraform.k8s_provider.networking import Ingress
+from world.terraform.k8s_provider.provider import K8sProvider
+from world.terraform.k8s_provider.workloads import Deployment
 
 from .conftest import needs_terraform, terraform_env
 
@@ -45,7 +45,7 @@ def provider(tmp_path: Path) -> Iterator[K8sProvider]:
 
 def test_https_with_the_cluster_ca_from_the_kubeconfig(tmp_path: Path) -> None:
     pytest.importorskip("cryptography")
-    from harness.cluster.tls import make_server_tls
+    from world.cluster.tls import make_server_tls
 
     tls = make_server_tls(tmp_path / "pki", "kata-tls")
     server = ApiServer(Store(Admission()), token="t0ken", tls=tls.context()).start()

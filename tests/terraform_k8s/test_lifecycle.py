@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.cluster import LocalClusterStandIn
 from harness.terraform import runner
+from world.cluster import LocalClusterStandIn
 
 from .conftest import Terraform, needs_terraform, new_run_id, terraform_env
 

@@ -9,12 +9,12 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.types import Unknown
 from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
-from harness.terraform.k8s_provider.core import Namespace, Secret, Service
-from harness.terraform.k8s_provider.networking import Ingress
-from harness.terraform.k8s_provider.plugin import K8sServicer
-from harness.terraform.k8s_provider.provider import K8sProvider
-from harness.terraform.k8s_provider.quantities import same_quantities
-from harness.terraform.k8s_provider.workloads import Deployment
+from world.terraform.k8s_provider.core import Namespace, Secret, Service
+from world.terraform.k8s_provider.networking import Ingress
+from world.terraform.k8s_provider.plugin import K8sServicer
+from world.terraform.k8s_provider.provider import K8sProvider
+from world.terraform.k8s_provider.quantities import same_quantities
+from world.terraform.k8s_provider.workloads import Deployment
 
 PROVIDER = K8sProvider()
 

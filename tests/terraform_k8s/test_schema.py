@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from tf.gen import tfplugin_pb2 as pb
 
-from harness.terraform.k8s_provider import catalog
-from harness.terraform.k8s_provider.data_sources import DATA_SOURCES
-from harness.terraform.k8s_provider.plugin import K8sServicer
-from harness.terraform.k8s_provider.provider import K8sProvider
-from harness.terraform.k8s_provider.resources import RESOURCES
+from world.terraform.k8s_provider import catalog
+from world.terraform.k8s_provider.data_sources import DATA_SOURCES
+from world.terraform.k8s_provider.plugin import K8sServicer
+from world.terraform.k8s_provider.provider import K8sProvider
+from world.terraform.k8s_provider.resources import RESOURCES
 
 LIST = pb.Schema.NestedBlock.NestingMode.LIST
 SINGLE = pb.Schema.NestedBlock.NestingMode.SINGLE
@@ -165,9 +165,9 @@ def test_provider_block_has_the_real_arguments(schemas: Any) -> None:
 
 def test_provider_imports_stay_lean() -> None:
     code = (
-        "import sys, harness.terraform.k8s_provider.plugin, "
-        "harness.terraform.k8s_provider.resources;"
-        "print(sorted(m for m in ('docker', 'harness.cluster', 'botocore', 'yaml') "
+        "import sys, world.terraform.k8s_provider.plugin, "
+        "world.terraform.k8s_provider.resources;"
+        "print(sorted(m for m in ('docker', 'world.cluster', 'botocore', 'yaml') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.terraform import mirror
-from harness.terraform.k8s_provider import rollout
-from harness.terraform.k8s_provider.config import SettingsError, resolve
-from harness.terraform.k8s_provider.errors import RolloutError
+from world.terraform import mirror
+from world.terraform.k8s_provider import rollout
+from world.terraform.k8s_provider.config import SettingsError, resolve
+from world.terraform.k8s_provider.errors import RolloutError
 
 
 def kubeconfig(path: Path, *contexts: str, ca: bytes | None = None) -> Path:
@@ -67,7 +67,7 @@ def test_kubeconfig_env_is_read_with_a_warning(tmp_path: Path) -> None:
 
 def test_certificate_authority_data_is_trusted(tmp_path: Path) -> None:
     pytest.importorskip("cryptography")
-    from harness.cluster.tls import make_server_tls
+    from world.cluster.tls import make_server_tls
 
     ca_pem = make_server_tls(tmp_path / "pki", "kata-test").ca_pem
     conn = resolve({"config_path": str(kubeconfig(tmp_path / "kc", "one", ca=ca_pem))}, {})
@@ -99,7 +99,7 @@ def test_k8s_stand_in_joins_the_aws_one_in_the_mirror(tmp_path: Path) -> None:
     )
     assert launcher == mirror.k8s_launcher_path(tmp_path)
     assert launcher.is_file() and os.access(launcher, os.X_OK)
-    assert "-m harness.terraform.k8s_provider" in launcher.read_text()
+    assert "-m world.terraform.k8s_provider" in launcher.read_text()
     both = mirror.write_cli_config(tmp_path / "b.rc", tmp_path, offline=True).read_text()
     pair = '["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/kubernetes"]'
     assert f"include = {pair}" in both and f"exclude = {pair}" in both

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from harness.vm.image import DEFAULT_BASE, ensure_vm_image
+from world.vm.image import DEFAULT_BASE, ensure_vm_image
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 

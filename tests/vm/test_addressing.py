@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from harness.vm.addressing import vm_address
+from world.vm.addressing import vm_address
 
 IDS = [f"i-{n:017x}" for n in range(300)] + ["i-0123456789abcdef0", "i-1e039ec23e6498944"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from harness.errors import HarnessError
-from harness.vm.image import CONTEXT, VM_IMAGE, context_hash, ensure_vm_image
+from world.vm.image import CONTEXT, VM_IMAGE, context_hash, ensure_vm_image
 
 
 def test_hash_follows_the_build_context(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from harness.vm.addressing import vm_address
-from harness.vm.image import VM_IMAGE
-from harness.vm.manager import VmInfo, VmManager, ssh_ready, wait_for_ssh
+from world.vm.addressing import vm_address
+from world.vm.image import VM_IMAGE
+from world.vm.manager import VmInfo, VmManager, ssh_ready, wait_for_ssh
 
 from .conftest import (
     CREDENTIALS,
@@ -178,7 +178,7 @@ def tiny_image(client: Any, name: str) -> None:
 def test_docker_login_to_the_host_registry_works_from_the_vm(vm: Vm, docker_client: Any) -> None:
     if shutil.which("docker-registry") is None:
         pytest.skip("no docker-registry: `apt-get install -y docker-registry`")
-    from harness.containers.registry import LocalRegistry
+    from world.registry import LocalRegistry
 
     with tempfile.TemporaryDirectory(prefix="kata-vm-test-") as workdir:
         registry = LocalRegistry(Path(workdir)).start()

@@ -24,24 +24,25 @@ from typing import Any
 import httpx
 import yaml
 
-from ... import act_runner
-from ...cluster import ClusterBackend, LocalClusterStandIn, open_cluster
-from ...containers import base_image, engine
-from ...containers.registry import REGISTRY_FIX, LocalRegistry
-from ...errors import KataError
-from ...redact import Redactor
-from ...report.model import Report
-from ...report.terminal import Console
-from ...runner import Options, Stages, sigterm_as_interrupt
-from ...sandbox import make_sandbox, new_run_id
-from ...static.context import StaticContext
-from ...teardown import tear_down_run
-from ...terraform import runner as tf
-from ...terraform.k8s_provider.client import Connection
-from ...terraform.k8s_provider.config import resolve
-from ...terraform.mirror import TerraformEnv
-from ...terraform.moto_process import MotoProcessEmulator
-from ...terraform.overrides import backend_config_args
+from harness import act_runner, engine
+from harness.errors import KataError
+from harness.redact import Redactor
+from harness.report.model import Report
+from harness.report.terminal import Console
+from harness.runner import Options, Stages, sigterm_as_interrupt
+from harness.sandbox import make_sandbox, new_run_id
+from harness.static.context import StaticContext
+from harness.teardown import tear_down_run
+from harness.terraform import runner as tf
+from harness.terraform.overrides import backend_config_args
+from world import base_image
+from world.aws.moto_process import MotoProcessEmulator
+from world.cluster import ClusterBackend, LocalClusterStandIn, open_cluster
+from world.registry import REGISTRY_FIX, LocalRegistry
+from world.terraform.k8s_provider.client import Connection
+from world.terraform.k8s_provider.config import resolve
+from world.terraform.mirror import TerraformEnv
+
 from .runtime_checks import (
     CANARY,
     GATES,
@@ -98,7 +99,7 @@ def grade(options: Options, console: Console) -> Report:
 
 
 def _tf_env(workdir: Path, endpoint: str, kubeconfig: Path | None) -> TerraformEnv:
-    from ...terraform.mirror import install_k8s_stand_in, write_cli_config
+    from world.terraform.mirror import install_k8s_stand_in, write_cli_config
 
     tfenv = TerraformEnv.prepare(workdir, endpoint, offline=True)
     install_k8s_stand_in(workdir / "mirror")
@@ -268,7 +269,7 @@ def _predeploy(
 
 
 def _score_model(ctx: PromoteContext, repo: Path) -> None:
-    from ...actions.artifacts import artifact_files, artifact_names
+    from world.actions.artifacts import artifact_files, artifact_names
 
     root = ctx.artifacts_dir
     if root is None or "model" not in artifact_names(root):

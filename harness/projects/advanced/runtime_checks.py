@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...act_runner import ActRun
-from ...canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...sandbox import Sandbox
-from ...terraform.k8s_provider.client import Connection, KubeClient
-from ..beginner import runtime_checks as basic
+from harness.act_runner import ActRun
+from harness.canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.projects.beginner import runtime_checks as basic
+from harness.sandbox import Sandbox
+from world.terraform.k8s_provider.client import Connection, KubeClient
 
 CANARY_ANNOTATION = "nginx.ingress.kubernetes.io/canary"
 WEIGHT_ANNOTATION = "nginx.ingress.kubernetes.io/canary-weight"

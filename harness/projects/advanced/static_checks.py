@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...static.context import StaticContext, step_runs, transitive_needs
-from ...workflows import PushEvent, Workflow, fires_on_push
-from ..beginner import static_checks as basic
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.projects.beginner import static_checks as basic
+from harness.static.context import StaticContext, step_runs, transitive_needs
+from harness.workflows import PushEvent, Workflow, fires_on_push
 
 STATIC = CheckList[StaticContext]()
 PROTECTED = {"staging": ("staging",), "production": ("production", "prod")}
@@ -164,7 +164,7 @@ def rollback(ctx: StaticContext) -> Outcome:
     hint="Run `terraform fmt -recursive` and commit the result.",
 )
 def tf_fmt(ctx: StaticContext) -> Outcome:
-    from ...terraform import runner
+    from harness.terraform import runner
 
     folders = [ctx.root / d for d in ("env", "modules") if (ctx.root / d).is_dir()]
     if not folders:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...terraform import runner
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.terraform import runner
+
 from .runtime_checks import CANARY_ANNOTATION, HEADER_ANNOTATION, WEIGHT_ANNOTATION
 
 ENVIRONMENTS = ("dev", "staging", "prod")

@@ -17,17 +17,18 @@ from typing import Any
 import httpx
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from ... import act_runner
-from ...containers import base_image, engine
-from ...containers.registry import LocalRegistry, free_port
-from ...errors import KataError
-from ...redact import Redactor
-from ...report.model import Report
-from ...report.terminal import Console
-from ...runner import Options, Stages, sigterm_as_interrupt
-from ...sandbox import make_sandbox, new_run_id
-from ...static.context import StaticContext
-from ...teardown import RUN_LABEL, tear_down_run
+from harness import act_runner, engine
+from harness.errors import KataError
+from harness.redact import Redactor
+from harness.report.model import Report
+from harness.report.terminal import Console
+from harness.runner import Options, Stages, sigterm_as_interrupt
+from harness.sandbox import make_sandbox, new_run_id
+from harness.static.context import StaticContext
+from harness.teardown import RUN_LABEL, tear_down_run
+from world import base_image
+from world.registry import LocalRegistry, free_port
+
 from .runtime_checks import CONTAINER, IMAGE, MODEL, PIPELINE, RunContext, list_image_files
 from .static_checks import STATIC
 
@@ -74,7 +75,7 @@ def _run_pipeline(options: Options, console: Console, stages: Stages, report: Re
         _skip_runtime(stages, f"needs a Docker engine: {status.reason}; fix: {status.fix}")
         return
     if not LocalRegistry.available():
-        from ...containers.registry import REGISTRY_FIX
+        from world.registry import REGISTRY_FIX
 
         _skip_runtime(stages, f"needs the local registry binary; fix: {REGISTRY_FIX}")
         return
@@ -103,7 +104,7 @@ def _run_pipeline(options: Options, console: Console, stages: Stages, report: Re
             )
             report.stand_ins += [
                 f"local registry {registry.address} stands in for Docker Hub",
-                "offline stand-ins for remote actions (harness/actions/stand_ins)",
+                "offline stand-ins for remote actions (world/actions/stand_ins)",
             ]
             if base.stand_in:
                 report.stand_ins.append(base.note)

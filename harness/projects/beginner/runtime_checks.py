@@ -19,11 +19,12 @@ from typing import Any
 
 import httpx
 
-from ...act_runner import ActRun
-from ...actions.artifacts import artifact_files, artifact_names
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...containers.registry import ImageRecord, LocalRegistry
-from ...sandbox import Sandbox
+from harness.act_runner import ActRun
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.sandbox import Sandbox
+from world.actions.artifacts import artifact_files, artifact_names
+from world.registry import ImageRecord, LocalRegistry
+
 from .evaluate import load_rows
 
 HERE = Path(__file__).parent

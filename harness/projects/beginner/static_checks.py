@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...static.context import StaticContext, step_runs, step_uses, transitive_needs
-from ...static.dockerfile import hadolint
-from ...static.requirements import parse_requirements
-from ...static.secrets_scan import scan_project
-from ...workflows import PushEvent, fires_on_push
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.static.context import StaticContext, step_runs, step_uses, transitive_needs
+from harness.static.dockerfile import hadolint
+from harness.static.requirements import parse_requirements
+from harness.static.secrets_scan import scan_project
+from harness.workflows import PushEvent, fires_on_push
 
 STATIC = CheckList[StaticContext]()
 OTHER_BRANCH = "feature/kata-check"

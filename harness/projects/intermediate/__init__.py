@@ -17,22 +17,23 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from ... import act_runner
-from ...containers import base_image, engine
-from ...containers.registry import REGISTRY_FIX, LocalRegistry
-from ...redact import Redactor
-from ...report.model import Report
-from ...report.terminal import Console
-from ...runner import Options, Stages, sigterm_as_interrupt
-from ...sandbox import make_sandbox, new_run_id
-from ...teardown import tear_down_run
-from ...terraform import runner as tf
-from ...terraform.emulator import EmulatorUnavailable
-from ...terraform.mirror import TerraformEnv
-from ...terraform.moto_process import MotoProcessEmulator
-from ...terraform.overrides import backend_config_args
-from ...vm.image import ensure_vm_image
-from ...vm.manager import VmManager
+from harness import act_runner, engine
+from harness.redact import Redactor
+from harness.report.model import Report
+from harness.report.terminal import Console
+from harness.runner import Options, Stages, sigterm_as_interrupt
+from harness.sandbox import make_sandbox, new_run_id
+from harness.teardown import tear_down_run
+from harness.terraform import runner as tf
+from harness.terraform.overrides import backend_config_args
+from world import base_image
+from world.aws.emulator import EmulatorUnavailable
+from world.aws.moto_process import MotoProcessEmulator
+from world.registry import REGISTRY_FIX, LocalRegistry
+from world.terraform.mirror import TerraformEnv
+from world.vm.image import ensure_vm_image
+from world.vm.manager import VmManager
+
 from .runtime_checks import DEPLOY, PIPELINE, TEARDOWN, DeployContext, Watcher
 from .static_checks import STATIC, TfStaticContext
 from .tf_checks import TERRAFORM, TfContext
@@ -119,7 +120,7 @@ def _terraform_tier(options: Options, stages: Stages, report: Report, workdir: P
                     if tfenv.offline:
                         report.stand_ins.append(
                             "hashicorp/aws: offline stand-in provider "
-                            "(harness/terraform/aws_provider)"
+                            "(world/terraform/aws_provider)"
                         )
         ctx = TfContext(scratch, env, public_key, problem=problem)
         stages.run("terraform", TERRAFORM, ctx)
@@ -186,7 +187,7 @@ def _run_pipeline(
                 f"local registry {registry.address} stands in for Docker Hub",
                 "moto stands in for AWS (EC2, S3 state backend, DynamoDB locks)",
                 "each EC2 instance is a local container with sshd at its loopback public_ip",
-                "offline stand-ins for remote actions (harness/actions/stand_ins)",
+                "offline stand-ins for remote actions (world/actions/stand_ins)",
             ]
             if base.stand_in:
                 report.stand_ins.append(base.note)

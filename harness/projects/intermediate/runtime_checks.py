@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 
-from ...act_runner import ActRun
-from ...actions.artifacts import artifact_files, artifact_names
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...sandbox import Sandbox
-from ..beginner import runtime_checks as basic
+from harness.act_runner import ActRun
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.projects.beginner import runtime_checks as basic
+from harness.sandbox import Sandbox
+from world.actions.artifacts import artifact_files, artifact_names
 
 API_PORT = 8000
 REPORT_ARTIFACT = "integration-report"

@@ -8,10 +8,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...static.context import StaticContext
-from ...static.tracked import tracked_files
-from ..beginner import static_checks as basic
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.projects.beginner import static_checks as basic
+from harness.static.context import StaticContext
+from harness.static.tracked import tracked_files
 
 TF_DIR = "terraform"
 RUN_UNIQUE = re.compile(r"github\.run_id|GITHUB_RUN_ID|github\.sha|GITHUB_SHA|github\.run_number")
@@ -155,7 +155,7 @@ def no_state_committed(ctx: TfStaticContext) -> Outcome:
 def tf_fmt(ctx: TfStaticContext) -> Outcome:
     if (problem := _tf_missing(ctx)) is not None:
         return problem
-    from ...terraform import runner
+    from harness.terraform import runner
 
     try:
         unformatted = runner.fmt_check(ctx.tf_dir)

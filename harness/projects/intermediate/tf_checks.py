@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...checks import CheckList, Outcome, failed, passed, skipped
-from ...static import checkov
-from ...terraform import runner
-from ...terraform.runner import PlannedResource
+from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.static import checkov
+from harness.terraform import runner
+from harness.terraform.runner import PlannedResource
 
 PLAN_SSH_CIDR = "203.0.113.7/32"  # TEST-NET-3: never a real runner
 API_PORT = 8000

@@ -19,7 +19,7 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.schema import Attribute, Schema
 from tf.schema import Block as TfBlock
 
-from harness.terraform.aws_provider.schema import ListBlock, Object
+from world.terraform.aws_provider.schema import ListBlock, Object
 
 STRING = t.String()
 BOOL = t.Bool()

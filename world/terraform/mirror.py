@@ -1,9 +1,9 @@
 """Provider installation: the stand-in in a filesystem mirror, the CLI config, the process env.
 
 Offline (no registry): Terraform finds `registry.terraform.io/hashicorp/aws` in a filesystem
-mirror holding a launcher for `harness.terraform.aws_provider`, and is told never to go to
+mirror holding a launcher for `world.terraform.aws_provider`, and is told never to go to
 the registry for it. `install_k8s_stand_in` adds `registry.terraform.io/hashicorp/kubernetes`
-(`harness.terraform.k8s_provider`) to the same mirror; the CLI config then names both.
+(`world.terraform.k8s_provider`) to the same mirror; the CLI config then names both.
 Online: no mirror, normal registry installation of the real provider.
 Either way the configuration itself is untouched; the emulator endpoints come from the
 override file (`harness.terraform.overrides`) and the environment built here.
@@ -47,12 +47,12 @@ def launcher_script(
     root: Path = PACKAGE_ROOT,
     *,
     provider: str = "aws",
-    module: str = "harness.terraform.aws_provider",
+    module: str = "world.terraform.aws_provider",
 ) -> str:
     """A POSIX sh launcher running the stand-in with the harness's own interpreter."""
     return (
         "#!/bin/sh\n"
-        f"# Offline stand-in for hashicorp/{provider}, written by harness.terraform.mirror.\n"
+        f"# Offline stand-in for hashicorp/{provider}, written by world.terraform.mirror.\n"
         f'PYTHONPATH="{root}${{PYTHONPATH:+:$PYTHONPATH}}" '
         f'exec "{python}" -m {module} "$@"\n'
     )
@@ -76,7 +76,7 @@ def install_k8s_stand_in(mirror_dir: Path, version: str = K8S_STAND_IN_VERSION) 
     written afterwards for this mirror includes it."""
     path = k8s_launcher_path(mirror_dir, version)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(launcher_script(provider="kubernetes", module="harness.terraform.k8s_provider"))
+    path.write_text(launcher_script(provider="kubernetes", module="world.terraform.k8s_provider"))
     path.chmod(0o755)
 
 
@@ -104,7 +104,7 @@ def write_cli_config(
     """Write a Terraform CLI config: the mirror for hashicorp/aws when offline (and for
     hashicorp/kubernetes when its stand-in is installed there)."""
     lines = [
-        "# Terraform CLI config written by harness.terraform.mirror",
+        "# Terraform CLI config written by world.terraform.mirror",
         "disable_checkpoint = true",
     ]
     if plugin_cache_dir is not None:
@@ -166,7 +166,7 @@ class TerraformEnv:
     ) -> TerraformEnv:
         """Mirror + CLI config under `workdir`; `offline=None` means "offline unless the
         registry answers"."""
-        from .runner import terraform_version
+        from harness.terraform.runner import terraform_version
 
         if offline is None:
             offline = not registry_reachable()

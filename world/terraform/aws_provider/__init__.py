@@ -1,6 +1,6 @@
 """An offline stand-in for the hashicorp/aws Terraform provider, backed by an EC2 emulator.
 
-Terraform starts it from a filesystem mirror (see `harness.terraform.mirror`) as
+Terraform starts it from a filesystem mirror (see `world.terraform.mirror`) as
 `registry.terraform.io/hashicorp/aws`, so a learner's unmodified configuration runs against
 moto (or LocalStack) with no download. It serves a subset of the real provider: the resource
 types in `resources.RESOURCES` and data sources in `data_sources.DATA_SOURCES`, with the real
@@ -9,7 +9,7 @@ types and arguments), and real arguments the emulator cannot honour are refused 
 diagnostic that says so ("... is not supported by the offline AWS stand-in").
 
 Addressing rule: an `aws_instance`'s `public_ip` is not the emulator's random public address
-but `harness.vm.addressing.vm_address(instance_id)`, a stable 127.A.B.C loopback address, and
+but `world.vm.addressing.vm_address(instance_id)`, a stable 127.A.B.C loopback address, and
 `public_dns` is `ec2-127-A-B-C.compute.local`. The VM stand-in publishes that instance's sshd
 and ports on exactly that address, so what Terraform outputs is what a workflow can reach.
 An instance gets a public address only where AWS would give one (associate_public_ip_address
@@ -20,6 +20,6 @@ leniency): arguments with a default in the real provider (e.g. `map_public_ip_on
 `description = "Managed by Terraform"`) are Optional+Computed here, and values read back
 keep the configuration's representation (null vs "" vs false) so plans stay empty.
 
-Only `harness.vm.addressing` is imported from the harness; the rest of this package imports
+Only `world.vm.addressing` is imported from the harness; the rest of this package imports
 nothing but `tf`, botocore (lazily) and the standard library, to keep provider start-up fast.
 """

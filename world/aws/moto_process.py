@@ -2,7 +2,7 @@
 
 moto keeps its state in process-wide backends, so two runs sharing one process would see
 each other's VPCs and instances. A child process per run isolates them (and lets a run
-kill an emulator that hangs). `python -m harness.terraform.moto_process PORT` serves until
+kill an emulator that hangs). `python -m world.aws.moto_process PORT` serves until
 killed.
 """
 
@@ -31,7 +31,7 @@ class MotoProcessEmulator(_EmulatorBase):
             return
         self.port = self.port or free_port()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.terraform.moto_process", str(self.port), self.region],
+            [sys.executable, "-m", "world.aws.moto_process", str(self.port), self.region],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

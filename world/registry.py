@@ -21,7 +21,7 @@ from typing import Any
 import bcrypt
 import httpx
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
 
 REGISTRY_BINARY = "docker-registry"
 REGISTRY_FIX = "install the CNCF registry: `apt-get install -y docker-registry`"

@@ -1,8 +1,8 @@
 """An offline stand-in for the hashicorp/kubernetes Terraform provider (v2 schema).
 
-Terraform starts it from the harness's filesystem mirror (see `harness.terraform.mirror`)
+Terraform starts it from the harness's filesystem mirror (see `world.terraform.mirror`)
 as `registry.terraform.io/hashicorp/kubernetes` 2.99.0, so a learner's unmodified
-configuration runs against the cluster stand-in (`harness.cluster`) or any API server a
+configuration runs against the cluster stand-in (`world.cluster`) or any API server a
 kubeconfig names. It talks to the API server with httpx (bearer token, optional cluster CA).
 
 Served: resources `kubernetes_namespace_v1`, `kubernetes_secret_v1`,
@@ -17,5 +17,5 @@ Like the real provider (legacy SDK) it reads back what the API server holds and 
 server's own defaults and keys, so a plan right after an apply is empty; `wait_for_rollout`
 waits until the Deployment's new pods are available, and otherwise fails naming the pods'
 reasons. Only `tf`, httpx, PyYAML (lazily), the aws stand-in's servicer and the standard
-library are imported: nothing from `harness.cluster`.
+library are imported: nothing from `world.cluster`.
 """

@@ -104,7 +104,7 @@ class Ami(AwsDataSource):
             raise ProviderError(
                 "Your query returned no results. Please change your search criteria and try "
                 "again. (The offline emulator only knows its own AMI catalogue: see "
-                "harness/terraform/emulator.py KATA_AMIS.)"
+                "world/aws/emulator.py KATA_AMIS.)"
             )
         if len(images) > 1 and not config.get("most_recent"):
             raise ProviderError(

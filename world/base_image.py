@@ -17,7 +17,7 @@ from typing import Any
 
 from docker.errors import DockerException, ImageNotFound
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
 
 UPSTREAM = "python:3.11-slim"
 SEEDED = "kata/python-base:3.11-bookworm"

@@ -16,8 +16,8 @@ from typing import Any
 import tf.provider as tf_provider
 from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
 
-from harness.terraform.aws_provider.errors import describe_error
-from harness.terraform.aws_provider.plugin import KataServicer
+from world.terraform.aws_provider.errors import describe_error
+from world.terraform.aws_provider.plugin import KataServicer
 
 
 class K8sServicer(KataServicer):

@@ -1,7 +1,7 @@
 """aws_key_pair and aws_instance.
 
 An instance's `public_ip` is NOT the emulator's random public address: it is
-`harness.vm.addressing.vm_address(instance_id)`, a stable loopback address where the VM
+`world.vm.addressing.vm_address(instance_id)`, a stable loopback address where the VM
 stand-in publishes that instance's sshd (see the package docstring).
 """
 
@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from tf.schema import Schema
 from tf.types import Unknown
 
-from harness.vm.addressing import vm_address
+from world.vm.addressing import vm_address
 
 from .base import AwsResource, shape, wait_for
 from .errors import ProviderError, describe_error

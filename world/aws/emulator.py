@@ -302,7 +302,7 @@ class LocalStackEmulator(_EmulatorBase):
                     f"{LOCALSTACK_URL_ENV}={self.url} does not answer {self.url}/_localstack/health"
                 )
             )
-        from harness.containers.engine import client, engine_status
+        from harness.engine import client, engine_status
 
         status = engine_status()
         if not status.available:
@@ -331,7 +331,7 @@ class LocalStackEmulator(_EmulatorBase):
             raise EmulatorUnavailable(reason)
         if self.url or self._container is not None:
             return
-        from harness.containers.engine import client
+        from harness.engine import client
 
         port = free_port()
         self._container = client().containers.run(

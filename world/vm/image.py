@@ -16,7 +16,7 @@ from typing import Any
 
 from docker.errors import APIError, BuildError, ImageNotFound
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
 
 VM_IMAGE = "kata/vm:bookworm"
 DEFAULT_BASE = "kata/python-base:3.11-bookworm"

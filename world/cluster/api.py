@@ -6,7 +6,7 @@
 
 It is `http.server` (standard library, one thread per connection) rather than FastAPI so that
 the harness needs no web framework at run time and every status code, header and body is
-exactly what the handler writes. See harness/cluster/README.md for the API subset served.
+exactly what the handler writes. See world/cluster/README.md for the API subset served.
 """
 
 from __future__ import annotations

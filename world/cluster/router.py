@@ -27,7 +27,8 @@ from typing import Any, Protocol
 
 from docker.errors import DockerException, NotFound
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
+
 from .nginx_conf import render
 from .routes import Route
 

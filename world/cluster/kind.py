@@ -39,8 +39,9 @@ from typing import Any
 
 import yaml
 
-from ..canary import KIND_UPSTREAM_VALUE, UPSTREAM_HEADER
-from ..errors import HarnessError
+from harness.canary import KIND_UPSTREAM_VALUE, UPSTREAM_HEADER
+from harness.errors import HarnessError
+
 from .kubeconfig import write_kubeconfig
 
 KIND_NODE_IMAGE = "kindest/node:v1.30.0"

@@ -10,7 +10,7 @@ from typing import Any
 
 from docker.errors import BuildError, DockerException, ImageNotFound
 
-from ..errors import HarnessError
+from harness.errors import HarnessError
 
 ROUTER_IMAGE = "kata/k8s-router:bookworm"
 DEFAULT_BASE = "kata/python-base:3.11-bookworm"

@@ -1,1 +1,0 @@
-"""The container side: the Docker engine, the local registry and the offline base image."""

@@ -1,5 +1,0 @@
-"""`python -m harness.terraform.k8s_provider`: what the mirror's launcher runs."""
-
-from .plugin import main
-
-main()
