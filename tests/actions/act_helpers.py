@@ -148,7 +148,9 @@ class ActProject:
     ) -> ActRun:
         self.write(".github/workflows/kata.yml", workflow)
         self.commit(".github/workflows/kata.yml")
-        local, unsupported = plan_local_repositories(uses_in_workflow(yaml.safe_load(workflow)))
+        local, unsupported = plan_local_repositories(
+            uses_in_workflow(yaml.safe_load(workflow)), self.root / "stand-ins"
+        )
         assert not unsupported, unsupported
         cmd = [
             act_binary(),

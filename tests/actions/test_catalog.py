@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import re
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
 from world.actions.catalog import (
+    SHARED_DIR,
     STAND_INS,
     STAND_INS_DIR,
+    assemble,
     plan_local_repositories,
     uses_in_workflow,
 )
+
+ACTIONS_DIR = STAND_INS_DIR.parent
 
 # Inputs/outputs of the real actions' current majors; the stand-ins must declare the same names.
 REAL_INTERFACES: dict[str, tuple[set[str], set[str]]] = {
@@ -200,16 +208,86 @@ def test_stand_in_declares_the_real_interface(repo: str) -> None:
         assert spec["value"] == f"${{{{ steps.main.outputs.{name} }}}}"
 
 
-def test_shared_helpers_are_identical_copies() -> None:
-    """act copies each stand-in directory alone, so shared modules are duplicated."""
-    shared = STAND_INS_DIR / "_shared"
-    for module in shared.glob("*.py"):
-        copies = list(STAND_INS_DIR.glob(f"*/{module.name}"))
-        assert len(copies) > 1, module.name
-        for copy in copies:
-            assert copy.read_bytes() == module.read_bytes(), f"re-copy {module} to {copy}"
+def _imports(source: Path) -> set[str]:
+    """Top-level module names a file imports (parsed here, apart from the catalog's own)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(), str(source))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module, f"{source}: relative import"
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("repo", sorted(REAL_INTERFACES))
+def test_assembly_provides_every_module_a_stand_in_imports(repo: str, tmp_path: Path) -> None:
+    folder = assemble(STAND_INS[repo], tmp_path)
+    modules = {path.stem for path in folder.glob("*.py")}
+    for source in folder.glob("*.py"):
+        missing = _imports(source) - set(sys.stdlib_module_names) - modules
+        assert not missing, f"{repo}: {source.name} imports {missing}, not in {sorted(modules)}"
+    assert (folder / "main.py").is_file() and (folder / "kata_io.py").is_file()
+    for path in STAND_INS[repo].rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            copy = folder / path.relative_to(STAND_INS[repo])
+            assert copy.read_bytes() == path.read_bytes(), copy
+    for path in folder.glob("*.py"):
+        if not (STAND_INS[repo] / path.name).exists():
+            assert path.read_bytes() == (SHARED_DIR / path.name).read_bytes(), path
+
+
+def test_assembly_takes_only_the_helpers_a_stand_in_imports(tmp_path: Path) -> None:
+    def helpers(repo: str) -> set[str]:
+        folder = assemble(STAND_INS[repo], tmp_path)
+        return {p.name for p in folder.iterdir()} - {p.name for p in STAND_INS[repo].iterdir()}
+
+    assert helpers("docker/login-action") == {"kata_io.py"}
+    # docker_cli.py imports kata_io too; both come along
+    assert helpers("docker/setup-buildx-action") == {"kata_io.py", "docker_cli.py"}
+    assert helpers("actions/upload-artifact") == {"kata_io.py", "artifact_client.py"}
+
+
+def test_no_file_is_committed_twice_under_world_actions() -> None:
+    seen: dict[str, Path] = {}
+    for path in sorted(ACTIONS_DIR.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or not path.stat().st_size:
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert digest not in seen, f"{path} is a copy of {seen[digest]}"
+        seen[digest] = path
+    shared = {path.name for path in SHARED_DIR.glob("*.py")}
     for directory in STAND_INS.values():
-        assert (directory / "kata_io.py").is_file()
+        shadowing = shared & {path.name for path in directory.glob("*.py")}
+        assert not shadowing, f"{directory.name} shadows the shared {shadowing}"
+
+
+def test_assembled_folder_is_content_addressed_and_reused(tmp_path: Path) -> None:
+    source = STAND_INS["actions/checkout"]
+    folders: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda: folders.append(assemble(source, tmp_path)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(folders)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [folders[0].name]
+    assert folders[0].name.startswith("actions__checkout-")
+    stamp = (folders[0] / "main.py").stat().st_mtime_ns
+    assert assemble(source, tmp_path) == folders[0]
+    assert (folders[0] / "main.py").stat().st_mtime_ns == stamp
+
+    changed = tmp_path / "src" / "actions__checkout"
+    changed.mkdir(parents=True)
+    for path in source.iterdir():
+        if path.is_file():
+            (changed / path.name).write_bytes(path.read_bytes())
+    (changed / "main.py").write_text((source / "main.py").read_text() + "\n# changed\n")
+    other = assemble(changed, tmp_path / "out")
+    assert other.name != folders[0].name
 
 
 def test_uses_in_workflow_collects_steps_and_reusable_workflows() -> None:
@@ -236,7 +314,7 @@ def test_uses_in_workflow_collects_steps_and_reusable_workflows() -> None:
     assert uses_in_workflow({}) == set()
 
 
-def test_plan_maps_each_ref_to_its_stand_in() -> None:
+def test_plan_maps_each_ref_to_its_stand_in(tmp_path: Path) -> None:
     mappings, unsupported = plan_local_repositories(
         [
             "actions/setup-python@v5",
@@ -244,19 +322,25 @@ def test_plan_maps_each_ref_to_its_stand_in() -> None:
             "Docker/Login-Action@v3",
             "./local-action",
             "actions/checkout@v4",
-        ]
+        ],
+        tmp_path,
     )
     assert unsupported == []
-    python_dir = STAND_INS["actions/setup-python"]
+    python_dir = assemble(STAND_INS["actions/setup-python"], tmp_path)
     assert f"actions/setup-python@v5={python_dir}" in mappings
     assert f"actions/setup-python@v4.7.1={python_dir}" in mappings
-    assert f"Docker/Login-Action@v3={STAND_INS['docker/login-action']}" in mappings
-    assert f"actions/checkout@v4={STAND_INS['actions/checkout']}" in mappings
+    login_dir = assemble(STAND_INS["docker/login-action"], tmp_path)
+    assert f"Docker/Login-Action@v3={login_dir}" in mappings
+    checkout_dir = assemble(STAND_INS["actions/checkout"], tmp_path)
+    assert f"actions/checkout@v4={checkout_dir}" in mappings
     assert len(mappings) == 4
     assert all(Path(m.split("=", 1)[1]).is_absolute() for m in mappings)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (python_dir, login_dir, checkout_dir)
+    )
 
 
-def test_plan_reports_unsupported_refs_with_reasons() -> None:
+def test_plan_reports_unsupported_refs_with_reasons(tmp_path: Path) -> None:
     mappings, unsupported = plan_local_repositories(
         [
             "docker://alpine:3.20",
@@ -265,9 +349,11 @@ def test_plan_reports_unsupported_refs_with_reasons() -> None:
             "actions/checkout",
             "org/repo/.github/workflows/ci.yml@main",
             "actions/checkout/sub@v4",
-        ]
+        ],
+        tmp_path,
     )
     assert mappings == []
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
     reasons = dict(item.split(": ", 1) for item in unsupported)
     assert "host mode" in reasons["docker://alpine:3.20"]
     assert "no offline stand-in" in reasons["actions/cache@v4"]

@@ -1,8 +1,7 @@
 """Runner I/O for the offline stand-ins: inputs, outputs, env, PATH, annotations.
 
-Stdlib only. act copies each stand-in directory on its own (symlinks are not
-followed), so every stand-in carries an identical copy of this file; the master
-copy lives in stand_ins/_shared and tests/actions checks the copies match.
+Stdlib only. It lives once, here; catalog.assemble puts it next to the main.py of
+each stand-in that imports it, in the folder a run hands to act.
 """
 
 from __future__ import annotations
