@@ -1,21 +1,20 @@
-"""The graded projects, by level name."""
+"""The graded projects, by level name: each a `harness.pipeline.Project` declaration."""
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from harness.errors import UsageError
+from harness.pipeline import Project
 
 from . import advanced, beginner, intermediate
 
-PROJECTS: dict[str, ModuleType] = {
-    "beginner": beginner,
-    "intermediate": intermediate,
-    "advanced": advanced,
+PROJECTS: dict[str, Project] = {
+    "beginner": beginner.PROJECT,
+    "intermediate": intermediate.PROJECT,
+    "advanced": advanced.PROJECT,
 }
 
 
-def get_project(level: str) -> ModuleType:
+def get_project(level: str) -> Project:
     try:
         return PROJECTS[level]
     except KeyError:
