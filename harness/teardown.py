@@ -12,6 +12,8 @@ from typing import Any
 
 from docker.errors import APIError, NotFound
 
+from harness import engine
+
 RUN_LABEL = "kata.run"
 CACHE_REPOSITORY = "kata-cache"
 
@@ -34,42 +36,45 @@ class Leftovers:
         return "; ".join(parts)
 
 
-def _run_images(client: Any, registry_address: str) -> list[str]:
+def _run_images(registry_address: str) -> list[str]:
     if not registry_address:
         return []
     tags = []
-    for image in client.images.list():
+    for image in engine.current().images():
         tags += [t for t in image.tags if t.startswith(registry_address + "/")]
     return tags
 
 
 def cleanup(
-    client: Any, run_id: str, registry_address: str, cache_as: str | None = None
+    client: object, run_id: str, registry_address: str, cache_as: str | None = None
 ) -> list[str]:
     """Remove the run's containers, networks and image tags; return what could not be removed.
 
     `cache_as` keeps the built image's layers under one stable tag (e.g. kata-cache/beginner)
     so the next run's `docker build` reuses them; it holds no registry address or secret.
+    The engine is `engine.current()`; `client` only says whether there is one (None: no
+    engine, nothing to remove) until the callers stop passing it.
     """
     problems: list[str] = []
     if client is None:
         return problems
-    for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}):
+    docker = engine.current()
+    for container in docker.containers(labels={RUN_LABEL: run_id}):
         try:
             container.remove(force=True, v=True)
         except (APIError, NotFound) as exc:
             problems.append(f"container {container.name}: {exc}")
-    for network in client.networks.list(filters={"label": f"{RUN_LABEL}={run_id}"}):
+    for network in docker.networks(labels={RUN_LABEL: run_id}):
         try:
             network.remove()
         except (APIError, NotFound) as exc:
             problems.append(f"network {network.name}: {exc}")
-    tags = _run_images(client, registry_address)
+    tags = _run_images(registry_address)
     if tags and cache_as:
-        _move_cache_tag(client, tags[0], f"{CACHE_REPOSITORY}/{cache_as}:last")
+        _move_cache_tag(tags[0], f"{CACHE_REPOSITORY}/{cache_as}:last")
     for tag in tags:
         try:
-            client.images.remove(tag, noprune=False)
+            docker.remove_image(tag, noprune=False)
         except NotFound:
             pass
         except APIError as exc:
@@ -77,22 +82,22 @@ def cleanup(
     return problems
 
 
-def _move_cache_tag(client: Any, source: str, cache_ref: str) -> None:
+def _move_cache_tag(source: str, cache_ref: str) -> None:
     """Point the cache tag at the new build and drop the build it replaces (else it would
     linger as an untagged image after every run)."""
+    docker = engine.current()
     try:
-        previous = client.images.get(cache_ref).id
+        previous = docker.image_attrs(cache_ref)["Id"]
     except (APIError, NotFound):
         previous = None
     try:
-        image = client.images.get(source)
-        repository, tag = cache_ref.rsplit(":", 1)
-        image.tag(repository, tag)
+        docker.tag(source, cache_ref)
+        new = docker.image_attrs(source)["Id"]
     except (APIError, NotFound):
         return
-    if previous and previous != image.id:
+    if previous and previous != new:
         try:
-            client.images.remove(previous)
+            docker.remove_image(previous)
         except (APIError, NotFound):
             pass  # still used by a container or another tag: not ours to force
 
@@ -111,18 +116,21 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def find_leftovers(client: Any, run_id: str, registry_address: str, pids: list[int]) -> Leftovers:
+def find_leftovers(
+    client: object, run_id: str, registry_address: str, pids: list[int]
+) -> Leftovers:
+    """What of the run is still there (`client` None: no engine, processes only)."""
     left = Leftovers(processes=[p for p in pids if _alive(p)])
     if client is not None:
-        label = {"label": f"{RUN_LABEL}={run_id}"}
-        left.containers = [c.name for c in client.containers.list(all=True, filters=label)]
-        left.networks = [n.name for n in client.networks.list(filters=label)]
-        left.images = _run_images(client, registry_address)
+        docker = engine.current()
+        left.containers = [c.name for c in docker.containers(labels={RUN_LABEL: run_id})]
+        left.networks = [n.name for n in docker.networks(labels={RUN_LABEL: run_id})]
+        left.images = _run_images(registry_address)
     return left
 
 
 def tear_down_run(
-    client: Any,
+    client: object,
     run_id: str,
     registry_address: str,
     pids: list[int],
@@ -131,7 +139,8 @@ def tear_down_run(
     problems: list[str] | None = None,
 ) -> dict[str, Any]:
     """Every project's last step: clean up, then prove nothing is left. Returns the report's
-    `teardown` entry; `problems` are what earlier steps (VMs, cluster) could not remove."""
+    `teardown` entry; `problems` are what earlier steps (VMs, cluster) could not remove.
+    The engine is `engine.current()`; `client` None means there is none (Docker skipped)."""
     found = [*(problems or []), *cleanup(client, run_id, registry_address, cache_as=cache_as)]
     left = find_leftovers(client, run_id, registry_address, pids)
     entry: dict[str, Any] = {"clean": not left and not found, "leftovers": left.describe()}

@@ -27,7 +27,7 @@ from harness.projects import get_project  # noqa: E402
 from harness.report.terminal import Console  # noqa: E402
 from harness.runner import Options  # noqa: E402
 from harness.teardown import CACHE_REPOSITORY  # noqa: E402
-from world import base_image
+from world import base_image  # noqa: E402
 
 
 def one_run(level: str) -> dict[str, object]:
@@ -54,18 +54,18 @@ def main() -> int:
     if not status.available:
         print(f"no Docker engine: {status.reason}; {status.fix}", file=sys.stderr)
         return 2
-    client = engine.client()
+    docker = engine.current()
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "level": args.level}
     if args.reseed:
         try:
-            client.images.remove(base_image.SEEDED, force=True)
+            docker.remove_image(base_image.SEEDED, force=True)
         except Exception:
             pass
         start = time.monotonic()
         base_image.seed_base_image()
         results["seed_base_image_s"] = round(time.monotonic() - start, 1)
     try:
-        client.images.remove(f"{CACHE_REPOSITORY}/{args.level}:last", force=True)
+        docker.remove_image(f"{CACHE_REPOSITORY}/{args.level}:last", force=True)
     except Exception:
         pass
     with tempfile.TemporaryDirectory(prefix="kata-bench-pip-") as pip_cache:

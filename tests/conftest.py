@@ -4,11 +4,14 @@ with what to do where none answers) and the small test app the cluster tests dep
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from harness.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "beginner"
@@ -56,28 +59,40 @@ def copy_project(tmp_path: Path) -> Callable[[Path], Project]:
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> Iterator[Any]:
-    docker = pytest.importorskip("docker")
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except Exception as exc:  # depends on the machine
-        pytest.skip(f"no Docker engine answers ({str(exc)[:120]}); run scripts/bootstrap.sh")
-    yield client
-    client.close()
+def bad_model_solution(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The advanced bad-model variant: solutions/advanced plus its one marked, invertible edit
+    (harness.projects.advanced.variants.BAD_MODEL_EDITS), made once per session."""
+    from harness.projects.advanced.variants import materialize_bad_model
+
+    return materialize_bad_model(tmp_path_factory.mktemp("variants") / "advanced-bad-model")
 
 
 @pytest.fixture(scope="session")
-def app_images(docker_client: Any) -> dict[str, str]:
+def docker_engine() -> Engine:
+    """The harness's engine (`engine.current()`); skips with what to do where none answers."""
+    from harness import engine
+
+    status = engine.engine_status()
+    if not status.available:  # depends on the machine
+        pytest.skip(f"{status.reason[:160]}; run scripts/bootstrap.sh")
+    return engine.current()
+
+
+@pytest.fixture(scope="session")
+def docker_client(docker_engine: Engine) -> Any:
+    """The raw docker SDK client of that engine (for tests not converted to `docker_engine`)."""
+    return docker_engine.docker
+
+
+@pytest.fixture(scope="session")
+def app_images(docker_engine: Engine) -> dict[str, str]:
     """kata-test/k8s-app:v1 and :v2 (VERSION baked in), built FROM the local base (~1 s)."""
-    try:
-        docker_client.images.get(BASE)
-    except Exception:
+    if not docker_engine.has_image(BASE):
         pytest.skip(f"no {BASE} to build the test app on; run `python -m harness seed-base`")
     images = {}
     for version in ("v1", "v2"):
         tag = f"{APP_IMAGE}:{version}"
-        docker_client.images.build(
+        docker_engine.build(
             path=str(APP), tag=tag, buildargs={"VERSION": version}, rm=True, forcerm=True
         )
         images[version] = tag

@@ -13,10 +13,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from docker.errors import DockerException, ImageNotFound
+from docker.errors import DockerException
 
+from harness import engine
 from harness.errors import HarnessError
 
 UPSTREAM = "python:3.11-slim"
@@ -38,23 +38,19 @@ class BaseImage:
     note: str
 
 
-def _present(client: Any, name: str) -> bool:
-    try:
-        client.images.get(name)
-        return True
-    except ImageNotFound:
-        return False
-
-
-def ensure_base_image(client: Any, *, try_pull: bool = True, seed: bool = True) -> BaseImage:
-    """Return the base image to build on, seeding the offline stand-in if nothing else works."""
-    if _present(client, UPSTREAM):
+def ensure_base_image(
+    client: object = None, *, try_pull: bool = True, seed: bool = True
+) -> BaseImage:
+    """Return the base image to build on, seeding the offline stand-in if nothing else works.
+    The engine is `engine.current()` (`client` is ignored, accepted until callers drop it)."""
+    docker = engine.current()
+    if docker.has_image(UPSTREAM):
         return BaseImage(UPSTREAM, False, f"{UPSTREAM} (present in the engine)")
-    if _present(client, SEEDED):
+    if docker.has_image(SEEDED):
         return BaseImage(SEEDED, True, f"{SEEDED}: stand-in for {UPSTREAM}, seeded from Debian")
     if try_pull:
         try:
-            client.images.pull(UPSTREAM)
+            docker.pull(UPSTREAM)
             return BaseImage(UPSTREAM, False, f"{UPSTREAM} (pulled)")
         except DockerException:
             pass

@@ -12,7 +12,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +20,7 @@ from typing import Any
 import bcrypt
 import httpx
 
+from harness import waits
 from harness.errors import HarnessError
 
 REGISTRY_BINARY = "docker-registry"
@@ -112,17 +112,14 @@ class LocalRegistry:
         raise HarnessError(f"the local registry did not start; see {self.workdir / 'registry.log'}")
 
     def _wait_ready(self, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc is None or self._proc.poll() is not None:
-                return False
-            try:
-                if httpx.get(f"http://{self.address}/v2/", timeout=1).status_code == 401:
-                    return True
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        return False
+        """True once the registry asks for credentials (401 on /v2/); False if it exits or
+        has not within `timeout` s."""
+        return waits.succeeds_within(
+            waits.http_ok(f"http://{self.address}/v2/", status=401, request_timeout_s=1),
+            timeout_s=timeout,
+            interval_s=0.05,
+            abort=waits.process_exited(self._proc),
+        )
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

@@ -330,7 +330,7 @@ def test_kind_token_kubeconfig_reads_like_the_stand_ins(tmp_path: Path) -> None:
     from world.cluster import KindCluster
     from world.terraform.k8s_provider.config import SettingsError, resolve
 
-    kind = KindCluster(object(), "r1", tmp_path, ingress_port=18080)
+    kind = KindCluster(None, "r1", tmp_path, ingress_port=18080)
     ca = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     admin = {  # what `kind create cluster` writes: client certificate, not a token
         "apiVersion": "v1",
@@ -388,10 +388,8 @@ def test_kind_rollout_done_means_observed_updated_ready_and_no_old_pods() -> Non
 def test_both_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     from world.cluster import ClusterBackend, KindCluster, LocalClusterStandIn
 
-    local = LocalClusterStandIn(object(), "r1", tmp_path / "local")
-    kind = KindCluster(
-        object(), "r1", tmp_path / "kind", ingress_port=18080, registry="127.0.0.1:5000"
-    )
+    local = LocalClusterStandIn(None, "r1", tmp_path / "local")
+    kind = KindCluster(None, "r1", tmp_path / "kind", ingress_port=18080, registry="127.0.0.1:5000")
     typed: list[ClusterBackend] = [local, kind]  # mypy checks both structurally
     assert isinstance(kind, ClusterBackend)  # an unstarted stand-in has no URLs to check yet
     assert len(typed) == 2
@@ -401,11 +399,12 @@ def test_both_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     assert kind.ingress_url == "http://127.0.0.1:18080" and kind.registry == "127.0.0.1:5000"
 
 
-class _FlakyEngine:
+class _FlakyClient:
     """A Docker client whose inspect fails the way a busy daemon does, or says not found."""
 
     def __init__(self, error: Exception) -> None:
         self.api = self
+        self.base_url = "http+docker://flaky"
         self.error = error
 
     def inspect_container(self, container_id: str) -> dict[str, Any]:
@@ -415,20 +414,23 @@ class _FlakyEngine:
 def test_a_busy_engine_is_not_a_vanished_container() -> None:
     from docker.errors import APIError, NotFound
 
+    from harness import engine
     from world.cluster import runtime
 
-    assert runtime.inspect(_FlakyEngine(NotFound("no such container")), "abc") is None
-    with pytest.raises(APIError):  # the controller then keeps the pod as it was
-        runtime.inspect(_FlakyEngine(APIError("500 Server Error: timeout")), "abc")
+    with engine.use(engine.Engine.wrapping(_FlakyClient(NotFound("no such container")))):
+        assert runtime.inspect("abc") is None
+    busy = engine.Engine.wrapping(_FlakyClient(APIError("500 Server Error: timeout")))
+    with engine.use(busy), pytest.raises(APIError):  # the controller keeps the pod as it was
+        runtime.inspect("abc")
 
 
 def test_open_cluster_picks_the_backend(tmp_path: Path) -> None:
     from world.cluster import KindCluster, LocalClusterStandIn, open_cluster
 
-    local = open_cluster("stand-in", object(), "r1", tmp_path / "a", registry="127.0.0.1:5000")
-    kind = open_cluster("kind", object(), "r1", tmp_path / "b", registry="127.0.0.1:5000")
+    local = open_cluster("stand-in", None, "r1", tmp_path / "a", registry="127.0.0.1:5000")
+    kind = open_cluster("kind", None, "r1", tmp_path / "b", registry="127.0.0.1:5000")
     assert isinstance(local, LocalClusterStandIn) and isinstance(kind, KindCluster)
     assert local.registry == kind.registry == "127.0.0.1:5000"
     assert kind.ingress_url.startswith("http://127.0.0.1:")
     with pytest.raises(ValueError, match="unknown cluster backend"):
-        open_cluster("k3s", object(), "r1", tmp_path / "c")
+        open_cluster("k3s", None, "r1", tmp_path / "c")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
+
+from harness import engine, waits
 
 DEFAULT_REGION = "us-east-1"
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -302,14 +303,12 @@ class LocalStackEmulator(_EmulatorBase):
                     f"{LOCALSTACK_URL_ENV}={self.url} does not answer {self.url}/_localstack/health"
                 )
             )
-        from harness.engine import client, engine_status
-
-        status = engine_status()
+        docker = engine.current()
+        status = docker.status()
         if not status.available:
             return f"{LOCALSTACK_URL_ENV} is not set and {status.reason}"
-        docker = client()
         try:
-            docker.images.get(self.image)
+            docker.image_attrs(self.image)
             return None
         except Exception:
             if not self.pull:
@@ -318,12 +317,10 @@ class LocalStackEmulator(_EmulatorBase):
                     "locally (pulling is off: no registry access)"
                 )
         try:
-            docker.images.pull(self.image)
+            docker.pull(self.image)
             return None
         except Exception as exc:
             return f"{LOCALSTACK_URL_ENV} is not set and pulling {self.image} failed: {exc}"
-        finally:
-            docker.close()
 
     def start(self) -> None:
         reason = self.unavailable_reason()
@@ -331,10 +328,8 @@ class LocalStackEmulator(_EmulatorBase):
             raise EmulatorUnavailable(reason)
         if self.url or self._container is not None:
             return
-        from harness.engine import client
-
         port = free_port()
-        self._container = client().containers.run(
+        self._container = engine.current().run(
             self.image,
             detach=True,
             remove=True,
@@ -343,14 +338,17 @@ class LocalStackEmulator(_EmulatorBase):
             labels={"kata.role": "aws-emulator"},
         )
         self.endpoint = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + self.startup_timeout
-        while not _healthy(self.endpoint):
-            if time.monotonic() > deadline:
-                self.stop()
-                raise EmulatorUnavailable(
-                    f"LocalStack did not become healthy in {self.startup_timeout:.0f}s"
-                )
-            time.sleep(1)
+        healthy = waits.succeeds_within(
+            lambda: _healthy(self.endpoint),
+            timeout_s=self.startup_timeout,
+            interval_s=1,
+            abort=waits.container_exited(self._container),
+        )
+        if not healthy:
+            self.stop()
+            raise EmulatorUnavailable(
+                f"LocalStack did not become healthy in {self.startup_timeout:.0f}s"
+            )
 
     def stop(self) -> None:
         if self._container is not None:

@@ -1,6 +1,6 @@
 """Kubernetes backends behind one interface: the local stand-in, or a real kind cluster.
 
-    with LocalClusterStandIn(client, run_id, workdir) as cluster:
+    with LocalClusterStandIn(None, run_id, workdir) as cluster:  # on engine.current()
         print(cluster.describe())
         # terraform apply with KUBECONFIG=cluster.kubeconfig_path, then
         httpx.get(cluster.ingress_url, headers={"Host": "app.example.com"})
@@ -17,10 +17,12 @@ import contextlib
 import secrets
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 from docker.errors import DockerException, NotFound
+
+from harness import engine
 
 from . import runtime
 from .admission import Admission
@@ -79,9 +81,10 @@ BACKENDS = ("stand-in", "kind")
 
 
 def open_cluster(
-    backend: str, client: Any, run_id: str, workdir: Path, *, registry: str | None = None
+    backend: str, client: object, run_id: str, workdir: Path, *, registry: str | None = None
 ) -> ClusterBackend:
-    """An unstarted cluster of the chosen backend (`with` it, or start() and stop()).
+    """An unstarted cluster of the chosen backend (`with` it, or start() and stop()), on
+    `engine.current()` (`client` is ignored: accepted until the callers stop passing it).
 
     "stand-in" (the default) runs anywhere with a Docker engine and nginx; "kind" needs the
     kind and kubectl binaries and the kindest/node image (or internet to pull it).
@@ -103,7 +106,7 @@ class LocalClusterStandIn:
 
     def __init__(
         self,
-        client: Any,
+        client: object,  # ignored: the engine is engine.current(); dropped once callers are
         run_id: str,
         workdir: Path,
         *,
@@ -113,7 +116,6 @@ class LocalClusterStandIn:
         drain: float = 1.0,
         tls: bool = False,
     ) -> None:
-        self.client = client
         self.run_id = run_id
         self.workdir = Path(workdir)
         self._registry = registry
@@ -162,20 +164,17 @@ class LocalClusterStandIn:
         binary = nginx_binary()
         if self.router_mode == "process" or (self.router_mode == "auto" and binary):
             return NginxProcess(directory, binary)
-        image = ensure_router_image(self.client)
-        return NginxContainer(
-            directory, self.client, image, f"kata-k8s-{self.cluster_id}-router", self.labels
-        )
+        image = ensure_router_image()
+        return NginxContainer(directory, image, f"kata-k8s-{self.cluster_id}-router", self.labels)
 
     def start(self) -> LocalClusterStandIn:
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
-            runtime.create_network(self.client, self.network_name, self.labels)
+            runtime.create_network(self.network_name, self.labels)
             self.router = self._make_router()
             self.router.start()
             self.controller = Controller(
                 self.store,
-                self.client,
                 cluster_id=self.cluster_id,
                 run_id=self.run_id,
                 network=self.network_name,
@@ -211,12 +210,10 @@ class LocalClusterStandIn:
         if self.router is not None:
             self.router.stop()
         with contextlib.suppress(DockerException):
-            for container in runtime.cluster_containers(self.client, self.cluster_id, False):
-                runtime.remove_container(self.client, container)
+            for container in runtime.cluster_containers(self.cluster_id, False):
+                runtime.remove_container(container)
         try:
-            for net in self.client.networks.list(
-                filters={"label": f"{runtime.CLUSTER_LABEL}={self.cluster_id}"}
-            ):
+            for net in engine.current().networks(labels={runtime.CLUSTER_LABEL: self.cluster_id}):
                 with contextlib.suppress(NotFound):
                     net.remove()
         except DockerException:
@@ -251,11 +248,9 @@ class LocalClusterStandIn:
     def leftovers(self) -> list[str]:
         """Everything of this cluster still alive: containers, networks, processes, ports."""
         found = []
-        for name in runtime.cluster_containers(self.client, self.cluster_id, pods_only=False):
+        for name in runtime.cluster_containers(self.cluster_id, pods_only=False):
             found.append(f"container {name}")
-        for net in self.client.networks.list(
-            filters={"label": f"{runtime.CLUSTER_LABEL}={self.cluster_id}"}
-        ):
+        for net in engine.current().networks(labels={runtime.CLUSTER_LABEL: self.cluster_id}):
             found.append(f"network {net.name}")
         if self.router is not None:
             found += self.router.leftovers()

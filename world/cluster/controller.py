@@ -28,6 +28,8 @@ from typing import Any
 
 from docker.errors import DockerException
 
+from harness import engine, waits
+
 from . import rollout, runtime
 from .images import PullError
 from .pods import Pod, container_name, render, template_hash
@@ -81,7 +83,6 @@ class Controller:
     def __init__(
         self,
         store: Store,
-        docker: Any,
         *,
         cluster_id: str,
         run_id: str,
@@ -91,7 +92,6 @@ class Controller:
         drain: float = 1.0,
     ) -> None:
         self.store = store
-        self.docker = docker
         self.cluster_id = cluster_id
         self.run_id = run_id
         self.network = network
@@ -144,8 +144,8 @@ class Controller:
             thread.join(timeout=10)
         self._actions.shutdown(wait=True, cancel_futures=True)
         self._probes.shutdown(wait=True, cancel_futures=True)
-        for name in runtime.cluster_containers(self.docker, self.cluster_id):
-            runtime.remove_container(self.docker, name)
+        for name in runtime.cluster_containers(self.cluster_id):
+            runtime.remove_container(name)
         with self._lock:
             self._pods.clear()
 
@@ -166,13 +166,13 @@ class Controller:
     def wait_synced(self, timeout: float = 10.0) -> bool:
         """Wait until a sync that started after this call has finished (the router too)."""
         target = self._syncs_begun + 1  # one in flight now may have read the store too early
-        deadline = time.monotonic() + timeout
         self._wake.set()
-        while self._syncs_done < target:
-            if time.monotonic() > deadline or not self.running:
-                return False
-            time.sleep(0.02)
-        return True
+        return waits.succeeds_within(
+            lambda: self._syncs_done >= target,
+            timeout_s=timeout,
+            interval_s=0.02,
+            abort=lambda: None if self.running else "the controller stopped",
+        )
 
     def sync(self) -> None:
         self._syncs_begun += 1
@@ -310,7 +310,6 @@ class Controller:
         }
         try:
             started = runtime.start_container(
-                self.docker,
                 pod,
                 network=self.network,
                 labels=labels,
@@ -354,7 +353,7 @@ class Controller:
         if delay and self._stopping.wait(delay):
             return
         grace = int(pod.spec.get("terminationGracePeriodSeconds", 30))
-        runtime.remove_container(self.docker, pod.container, min(grace, MAX_GRACE))
+        runtime.remove_container(pod.container, min(grace, MAX_GRACE))
         with self._lock:
             self._pods.pop(pod.container, None)
             self._owners.pop(pod.container, None)
@@ -370,12 +369,12 @@ class Controller:
         """
         with self._lock:
             pods = [p for p in self._pods.values() if p.container_id and not p.busy]
-        listed = runtime.cluster_containers(self.docker, self.cluster_id)
+        listed = runtime.cluster_containers(self.cluster_id)
         with self._lock:
             known = set(self._pods)
         for pod in pods:
             try:
-                details = runtime.inspect(self.docker, pod.container_id)
+                details = runtime.inspect(pod.container_id)
             except DockerException as exc:  # a busy engine is not a vanished container
                 self.errors.append(f"{now()} inspect {pod.name}: {exc}")
                 continue
@@ -388,7 +387,7 @@ class Controller:
                     continue
                 self._observe(pod, details)
         for name in set(listed) - known:
-            self._actions.submit(runtime.remove_container, self.docker, name)
+            self._actions.submit(runtime.remove_container, name)
 
     def _observe(self, pod: Pod, details: dict[str, Any]) -> None:
         state = details.get("State") or {}
@@ -450,7 +449,7 @@ class Controller:
                     return
 
     def _probe(self, pod: Pod, probe: dict[str, Any], kind: str) -> None:
-        ok = run_probe(probe, pod, self.docker)
+        ok = run_probe(probe, pod)
         period = float(probe.get("periodSeconds", 10))
         with self._lock:
             if kind == "liveness":
@@ -481,7 +480,7 @@ class Controller:
     def _restart(self, pod: Pod) -> None:
         """A failed liveness probe: the kubelet restarts the container."""
         try:
-            self.docker.containers.get(pod.container_id).restart(timeout=MAX_GRACE)
+            engine.current().restart(pod.container_id, grace=MAX_GRACE)
         except DockerException as exc:
             self.errors.append(f"{now()} restart {pod.name}: {exc}")
         self._last_docker_sync = 0.0
@@ -638,7 +637,7 @@ class Controller:
             match = [p for p in self._pods.values() if p.namespace == namespace and p.name == name]
         if not match:
             return None
-        return runtime.logs(self.docker, match[0].container, tail_lines) or ""
+        return runtime.logs(match[0].container, tail_lines) or ""
 
 
 def _counted(lines: list[str]) -> list[str]:

@@ -10,6 +10,8 @@ from typing import Any
 
 from docker.errors import DockerException, ImageNotFound
 
+from harness import engine
+
 DOCKER_HUB = "docker.io"
 
 
@@ -77,34 +79,30 @@ def credentials_for(image: str, secrets: Iterable[Mapping[str, Any]]) -> Registr
     return None
 
 
-def present(client: Any, image: str) -> bool:
-    try:
-        client.images.get(image)
-        return True
-    except ImageNotFound:
-        return False
+def present(image: str) -> bool:
+    return engine.current().has_image(image)
 
 
-def ensure_image(client: Any, image: str, policy: str, auth: RegistryAuth | None) -> None:
+def ensure_image(image: str, policy: str, auth: RegistryAuth | None) -> None:
     """Pull as the kubelet would for `imagePullPolicy`; PullError says why it failed."""
-    if policy == "Never" or (policy == "IfNotPresent" and present(client, image)):
-        if not present(client, image):
+    if policy == "Never" or (policy == "IfNotPresent" and present(image)):
+        if not present(image):
             raise PullError(
                 "ErrImageNeverPull",
                 f'Container image "{image}" is not present with pull policy of Never',
             )
         return
     try:
-        client.images.pull(image, auth_config=auth.config() if auth else None)
+        engine.current().pull(image, auth_config=auth.config() if auth else None)
     except DockerException as exc:
         detail = str(exc).splitlines()[0][:300]
         raise PullError("ErrImagePull", f'failed to pull image "{image}": {detail}') from exc
 
 
-def exposed_ports(client: Any, image: str) -> list[int]:
+def exposed_ports(image: str) -> list[int]:
     """The TCP ports the image EXPOSEs."""
     try:
-        config = client.images.get(image).attrs.get("Config") or {}
+        config = engine.current().image_attrs(image).get("Config") or {}
     except ImageNotFound:
         return []
     ports = []

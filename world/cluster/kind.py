@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from harness import engine, waits
 from harness.canary import KIND_UPSTREAM_VALUE, UPSTREAM_HEADER
 from harness.errors import HarnessError
 
@@ -231,18 +232,20 @@ def warning_lines(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def unavailable_reason(client: Any | None) -> str | None:
-    """Why kind cannot run here (None if it can): missing binaries, no node image."""
+def unavailable_reason(client: object = None) -> str | None:
+    """Why kind cannot run here (None if it can): missing binaries, no engine, no node image.
+    The engine is `engine.current()` (`client` is ignored until the callers drop it)."""
     for binary in ("kind", "kubectl", "docker"):
         if shutil.which(binary) is None:
             return f"the `{binary}` binary is not on PATH (kind needs kind, kubectl and docker)"
-    if client is None:
+    docker = engine.current()
+    if not docker.status().available:
         return "no Docker engine answers"
     try:
-        client.images.get(KIND_NODE_IMAGE)
+        docker.image_attrs(KIND_NODE_IMAGE)
     except Exception:
         try:
-            client.images.pull(KIND_NODE_IMAGE)
+            docker.pull(KIND_NODE_IMAGE)
         except Exception as exc:
             return f"{KIND_NODE_IMAGE} cannot be pulled ({str(exc).splitlines()[0][:120]})"
     return None
@@ -293,14 +296,13 @@ class KindCluster:
 
     def __init__(
         self,
-        client: Any,
+        client: object,  # ignored: the engine is engine.current(); dropped once callers are
         run_id: str,
         workdir: Path,
         *,
         ingress_port: int,
         registry: str | None = None,
     ) -> None:
-        self.client = client
         self.run_id = run_id
         self.workdir = Path(workdir)
         self.ingress_port = ingress_port
@@ -330,7 +332,7 @@ class KindCluster:
         return done.stdout
 
     def start(self) -> KindCluster:
-        reason = unavailable_reason(self.client)
+        reason = unavailable_reason()
         if reason:
             raise HarnessError(
                 f"kind cannot run here: {reason}. Install kind and kubectl (and let Docker pull "
@@ -344,7 +346,8 @@ class KindCluster:
                 self._created = True
                 self._run(command)
             if self._registry:
-                gateway = self.client.networks.get("kind").attrs["IPAM"]["Config"][0]["Gateway"]
+                network = engine.current().docker.networks.get("kind")
+                gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
                 host, port = self._registry.rsplit(":", 1)
                 self._relay = TcpRelay(gateway, (host, int(port))).start()
                 for command in self.plan.wire_registry:
@@ -384,14 +387,17 @@ class KindCluster:
     def wait_synced(self, timeout: float = 10.0) -> bool:
         """Wait until every Deployment has rolled out (observed, updated, ready), then give
         ingress-nginx a moment to pick up the endpoints; False on timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def all_rolled_out() -> bool:
             listed = self._get("deployments", "-A")
-            if all(rolled_out(d) for d in listed.get("items") or []):
-                time.sleep(INGRESS_SYNC_S)
-                return True
-            time.sleep(0.5)
-        return False
+            return all(rolled_out(d) for d in listed.get("items") or [])
+
+        if not waits.succeeds_within(
+            all_rolled_out, timeout_s=timeout, interval_s=0.5, retry_on=()
+        ):
+            return False
+        time.sleep(INGRESS_SYNC_S)
+        return True
 
     def warnings(self, namespace: str) -> list[str]:
         try:

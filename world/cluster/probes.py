@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from harness import engine
+
 from .pods import Pod
 
 
@@ -45,7 +47,7 @@ def _http_get(https: bool, port: int, path: str, headers: dict[str, str], timeou
         conn.close()
 
 
-def run_probe(probe: Mapping[str, Any], pod: Pod, docker: Any) -> bool:
+def run_probe(probe: Mapping[str, Any], pod: Pod) -> bool:
     """True if `probe` succeeds against `pod` now."""
     timeout = float(probe.get("timeoutSeconds", 1))
     if "httpGet" in probe:
@@ -78,10 +80,10 @@ def run_probe(probe: Mapping[str, Any], pod: Pod, docker: Any) -> bool:
             return False
     if "exec" in probe:
         try:
-            result = docker.containers.get(pod.container_id).exec_run(
-                list(probe["exec"].get("command") or [])
+            exit_code, _output = engine.current().exec(
+                pod.container_id, list(probe["exec"].get("command") or [])
             )
         except Exception:
             return False
-        return int(result.exit_code or 0) == 0
+        return exit_code == 0
     return False

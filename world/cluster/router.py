@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from docker.errors import DockerException, NotFound
 
+from harness import engine, waits
 from harness.errors import HarnessError
 
 from .nginx_conf import render
@@ -136,13 +137,13 @@ class _NginxBase:
             return True
 
     def _wait_listening(self, alive: Any, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if port_open(self.port):
-                return
-            if not alive():
-                break
-            time.sleep(0.05)
+        if waits.succeeds_within(
+            lambda: port_open(self.port),
+            timeout_s=timeout,
+            interval_s=0.05,
+            abort=lambda: None if alive() else "nginx exited",
+        ):
+            return
         log = self.workdir / "error.log"
         detail = log.read_text()[-600:] if log.exists() else ""
         raise HarnessError(f"the ingress router (nginx) did not start: {detail}")
@@ -202,12 +203,12 @@ class NginxProcess(_NginxBase):
         if before is None:
             time.sleep(0.2)
             return
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
+
+        def old_workers_quit() -> bool:
             now = self._workers() or set()
-            if now - before and all(_quitting(pid) for pid in before & now):
-                return
-            time.sleep(0.005)
+            return bool(now - before) and all(_quitting(pid) for pid in before & now)
+
+        waits.succeeds_within(old_workers_quit, timeout_s=2.0, interval_s=0.005, retry_on=())
 
     @property
     def pid(self) -> int | None:
@@ -248,11 +249,8 @@ class NginxContainer(_NginxBase):
 
     kind = "nginx (router container)"
 
-    def __init__(
-        self, workdir: Path, client: Any, image: str, name: str, labels: dict[str, str]
-    ) -> None:
+    def __init__(self, workdir: Path, image: str, name: str, labels: dict[str, str]) -> None:
         super().__init__(workdir)
-        self.client = client
         self.image = image
         self.name = name
         self.labels = labels
@@ -263,7 +261,7 @@ class NginxContainer(_NginxBase):
 
     def start(self) -> None:
         self._prepare()
-        self._container = self.client.containers.run(
+        self._container = engine.current().run(
             self.image,
             self._args(self.conf),
             name=self.name,
@@ -300,8 +298,6 @@ class NginxContainer(_NginxBase):
             pass
 
     def leftovers(self) -> list[str]:
-        try:
-            self.client.containers.get(self.name)
-        except NotFound:
+        if engine.current().container(self.name) is None:
             return []
         return [f"container {self.name}"]

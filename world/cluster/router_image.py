@@ -6,10 +6,10 @@ import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 from docker.errors import BuildError, DockerException, ImageNotFound
 
+from harness import engine
 from harness.errors import HarnessError
 
 ROUTER_IMAGE = "kata/k8s-router:bookworm"
@@ -29,10 +29,11 @@ def context_hash(context: Path, base_id: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def ensure_router_image(client: Any, base: str = DEFAULT_BASE, context: Path = CONTEXT) -> str:
+def ensure_router_image(base: str = DEFAULT_BASE, context: Path = CONTEXT) -> str:
     """The router image's name, built first (about 20 s) if missing or stale."""
+    docker = engine.current()
     try:
-        base_id = str(client.images.get(base).id)
+        base_id = str(docker.image_attrs(base)["Id"])
     except ImageNotFound as exc:
         raise HarnessError(
             f"the router image is built FROM {base}, which the engine does not have: seed it "
@@ -41,14 +42,14 @@ def ensure_router_image(client: Any, base: str = DEFAULT_BASE, context: Path = C
         ) from exc
     wanted = context_hash(context, base_id)
     try:
-        labels = client.images.get(ROUTER_IMAGE).attrs["Config"].get("Labels") or {}
+        labels = docker.image_attrs(ROUTER_IMAGE)["Config"].get("Labels") or {}
         if labels.get(HASH_LABEL) == wanted:
             return ROUTER_IMAGE
     except ImageNotFound:
         pass
     started = time.monotonic()
     try:
-        client.images.build(
+        docker.build(
             path=str(context),
             tag=ROUTER_IMAGE,
             buildargs={"BASE": base},

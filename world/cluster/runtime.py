@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from docker.errors import DockerException, NotFound
+from docker.errors import DockerException
+
+from harness import engine
 
 from .images import PullError, credentials_for, ensure_image, exposed_ports
 from .pods import Pod
@@ -27,10 +28,10 @@ class Started:
     port_names: dict[str, int]
 
 
-def create_network(client: Any, name: str, labels: dict[str, str]) -> Any:
+def create_network(name: str, labels: dict[str, str]) -> Any:
     """The cluster's bridge network. Not `--internal` (Docker publishes no ports from internal
     networks); IP masquerading is off instead, so pods get no route out of the machine."""
-    return client.networks.create(
+    return engine.current().create_network(
         name,
         driver="bridge",
         labels=labels,
@@ -39,7 +40,6 @@ def create_network(client: Any, name: str, labels: dict[str, str]) -> Any:
 
 
 def start_container(
-    client: Any,
     pod: Pod,
     *,
     network: str,
@@ -55,7 +55,6 @@ def start_container(
     c = pod.main
     image = str(c["image"])
     ensure_image(
-        client,
         image,
         str(c.get("imagePullPolicy", "IfNotPresent")),
         credentials_for(image, pull_secrets),
@@ -65,10 +64,10 @@ def start_container(
         pod.name, pod.namespace, pod.uid, pod.labels, dict(meta.get("annotations") or {})
     )
     spec = run_spec(c, identity, lookup)
-    ports = sorted(set(spec.ports) | set(probe_ports(c)) | set(exposed_ports(client, image)))
+    ports = sorted(set(spec.ports) | set(probe_ports(c)) | set(exposed_ports(image)))
     all_labels = {**pod.labels, **labels}
     try:
-        container = client.containers.run(
+        container = engine.current().run(
             image,
             command=spec.command,
             entrypoint=spec.entrypoint,
@@ -87,7 +86,7 @@ def start_container(
         )
         container.reload()
     except DockerException:
-        remove_container(client, pod.container)
+        remove_container(pod.container)
         raise
     published = container.attrs["NetworkSettings"]["Ports"] or {}
     host_ports = {
@@ -100,42 +99,26 @@ def start_container(
     return Started(str(container.id), started[:19] + "Z", host_ports, names)
 
 
-def remove_container(client: Any, name: str, grace: int = 0) -> None:
+def remove_container(name: str, grace: int = 0) -> None:
     """Stop (SIGTERM, then SIGKILL after `grace` s) and remove; quiet if already gone."""
-    try:
-        container = client.containers.get(name)
-    except NotFound:
-        return
-    with contextlib.suppress(DockerException):
-        if grace > 0:
-            container.stop(timeout=grace)
-    with contextlib.suppress(NotFound):
-        container.remove(force=True)
+    engine.current().remove_container(name, grace=grace)
 
 
-def cluster_containers(client: Any, cluster_id: str, pods_only: bool = True) -> dict[str, Any]:
+def cluster_containers(cluster_id: str, pods_only: bool = True) -> dict[str, Any]:
     """Summaries (`docker ps -a`) of the cluster's containers, by name."""
     wanted = [f"{CLUSTER_LABEL}={cluster_id}"] + ([POD_LABEL] if pods_only else [])
-    listed = client.api.containers(all=True, filters={"label": wanted})
+    listed = engine.current().container_summaries(labels=wanted)
     return {str(c["Names"][0]).lstrip("/"): c for c in listed}
 
 
-def inspect(client: Any, container_id: str) -> dict[str, Any] | None:
+def inspect(container_id: str) -> dict[str, Any] | None:
     """The container's details; None only when the engine says it does not exist (any
     other engine error is raised: a slow or failing daemon must not read as "gone")."""
-    try:
-        return dict(client.api.inspect_container(container_id))
-    except NotFound:
-        return None
+    return engine.current().inspect(container_id)
 
 
-def logs(client: Any, name: str, tail: int | None) -> str | None:
-    try:
-        container = client.containers.get(name)
-    except NotFound:
-        return None
-    data = container.logs(tail=tail if tail is not None else "all")
-    return bytes(data).decode(errors="replace")
+def logs(name: str, tail: int | None) -> str | None:
+    return engine.current().logs(name, tail=tail)
 
 
 __all__ = ["PullError", "Started", "create_network", "remove_container", "start_container"]

@@ -12,10 +12,10 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from docker.errors import APIError, BuildError, ImageNotFound
 
+from harness import engine
 from harness.errors import HarnessError
 
 VM_IMAGE = "kata/vm:bookworm"
@@ -43,18 +43,18 @@ def context_hash(context: Path, base: str, base_id: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _current(client: Any, name: str) -> tuple[str, str] | None:
+def _current(name: str) -> tuple[str, str] | None:
     """(image id, hash label) of the image the engine has under `name`."""
     try:
-        image = client.images.get(name)
+        attrs = engine.current().image_attrs(name)
     except ImageNotFound:
         return None
-    labels = (image.attrs.get("Config") or {}).get("Labels") or {}
-    return str(image.id), str(labels.get(HASH_LABEL, ""))
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    return str(attrs["Id"]), str(labels.get(HASH_LABEL, ""))
 
 
 def ensure_vm_image(
-    client: Any,
+    client: object = None,
     base: str = DEFAULT_BASE,
     *,
     context: Path = CONTEXT,
@@ -63,10 +63,12 @@ def ensure_vm_image(
     """Return the VM image's name, building it first if it is missing or out of date.
 
     `report` (default: the module's logger) hears one line: up to date, or built in N s.
+    The engine is `engine.current()` (`client` is ignored until the callers drop it).
     """
     say = report or log.info
+    docker = engine.current()
     try:
-        base_id = str(client.images.get(base).id)
+        base_id = str(docker.image_attrs(base)["Id"])
     except ImageNotFound as exc:
         raise HarnessError(
             f"the VM image is built FROM {base}, which the engine does not have: "
@@ -75,7 +77,7 @@ def ensure_vm_image(
     if not (context / "Dockerfile").is_file():
         raise HarnessError(f"the VM image's build context is missing: {context}")
     wanted = context_hash(context, base, base_id)
-    current = _current(client, VM_IMAGE)
+    current = _current(VM_IMAGE)
     if current is not None and current[1] == wanted:
         say(f"{VM_IMAGE} is up to date (built from {base})")
         return VM_IMAGE
@@ -83,7 +85,7 @@ def ensure_vm_image(
     started = time.monotonic()
     output: list[str] = []
     try:
-        for chunk in client.api.build(
+        for chunk in docker.build_stream(
             path=str(context),
             tag=VM_IMAGE,
             buildargs={"BASE": base},
@@ -91,7 +93,6 @@ def ensure_vm_image(
             rm=True,
             forcerm=True,
             pull=False,
-            decode=True,
         ):
             if "stream" in chunk:
                 output.append(str(chunk["stream"]))
@@ -103,9 +104,9 @@ def ensure_vm_image(
             f"building {VM_IMAGE} from {context} failed: {exc}\n" + "\n".join(tail)
         ) from exc
     seconds = time.monotonic() - started
-    size = client.images.get(VM_IMAGE).attrs.get("Size", 0) / 1e6
+    size = docker.image_attrs(VM_IMAGE).get("Size", 0) / 1e6
     say(f"built {VM_IMAGE} from {base} in {seconds:.1f} s ({size:.0f} MB)")
     if current is not None:  # the outdated image, unless a container still uses it
         with contextlib.suppress(APIError):
-            client.images.remove(current[0])
+            docker.remove_image(current[0])
     return VM_IMAGE

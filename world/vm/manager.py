@@ -5,7 +5,7 @@ address (`vm_address(instance_id)`, the `public_ip` Terraform reports), a user `
 holds the instance key pair's public key, and the Docker CLI on the host's engine. What the
 VM starts runs as sibling containers on the host, labelled `kata.run` and `kata.vm`.
 
-    with VmManager(client, run_id, endpoint_url="http://127.0.0.1:5000") as vms:
+    with VmManager(None, run_id, endpoint_url="http://127.0.0.1:5000") as vms:  # engine.current()
         ...  # terraform apply; the workflow's ssh finds each VM within about a second
 
 Every `sync()` compares the emulator with the engine: it starts a VM for each running
@@ -22,7 +22,6 @@ import logging
 import re
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -31,6 +30,8 @@ from urllib.parse import urlsplit
 import boto3  # type: ignore[import-untyped, unused-ignore]
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 from docker.errors import DockerException, NotFound
+
+from harness import engine, waits
 
 from .addressing import vm_address
 from .image import VM_IMAGE
@@ -76,13 +77,9 @@ def ssh_ready(address: str, port: int = 22, timeout: float = 1.0) -> bool:
 
 def wait_for_ssh(address: str, timeout: float = 10.0, port: int = 22) -> bool:
     """Wait until sshd greets on address:port; False if it has not within `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if ssh_ready(address, port, timeout=min(1.0, max(0.1, deadline - time.monotonic()))):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
+    _require_loopback(address, "a VM address")
+    greeting = waits.greets(address, port, b"SSH-", connect_timeout_s=min(1.0, max(0.1, timeout)))
+    return waits.succeeds_within(greeting, timeout_s=timeout, interval_s=0.05)
 
 
 class VmManager:
@@ -90,7 +87,7 @@ class VmManager:
 
     def __init__(
         self,
-        client: Any,
+        client: object,  # ignored: the engine is engine.current(); dropped once callers are
         run_id: str,
         *,
         endpoint_url: str,
@@ -103,7 +100,6 @@ class VmManager:
         ssh_timeout: float = 15.0,
     ) -> None:
         _require_loopback(urlsplit(endpoint_url).hostname or "", "the EC2 endpoint")
-        self.client = client
         self.run_id = run_id
         self.image = image
         self.docker_socket = docker_socket
@@ -132,8 +128,7 @@ class VmManager:
         return re.sub(r"[^a-zA-Z0-9_.-]", "-", f"kata-vm-{self.run_id}-{instance_id}")
 
     def _labelled(self, *labels: str) -> list[Any]:
-        filters = {"label": [f"{RUN_LABEL}={self.run_id}", *labels]}
-        return list(self.client.containers.list(all=True, filters=filters))
+        return engine.current().containers(labels=[f"{RUN_LABEL}={self.run_id}", *labels])
 
     # -- the emulator ----------------------------------------------------------------------
 
@@ -166,9 +161,10 @@ class VmManager:
         address = vm_address(instance_id)
         name = self.container_name(instance_id)
         labels = {RUN_LABEL: self.run_id, VM_LABEL: instance_id, ROLE_LABEL: "vm"}
-        for stale in self.client.containers.list(all=True, filters={"name": f"^{name}$"}):
+        docker = engine.current()
+        for stale in docker.containers(name=f"^{name}$"):
             stale.remove(force=True)
-        container = self.client.containers.create(  # create, not run: never pull
+        container = docker.create(  # create, not run: never pull
             self.image,
             name=name,
             hostname="ip-" + address.replace(".", "-"),
@@ -260,10 +256,11 @@ class VmManager:
         """Record a VM that cannot start and remove its container; it is not retried until
         its instance is gone."""
         try:
-            container = self.client.containers.get(self.container_name(instance_id))
-            logs = container.logs(tail=20).decode(errors="replace").strip()
-            why += f"; its log:\n{logs}" if logs else ""
-            container.remove(force=True)
+            container = engine.current().container(self.container_name(instance_id))
+            if container is not None:
+                logs = container.logs(tail=20).decode(errors="replace").strip()
+                why += f"; its log:\n{logs}" if logs else ""
+                container.remove(force=True)
         except DockerException:
             pass
         log.error("VM for %s: %s", instance_id, why)
@@ -302,15 +299,22 @@ class VmManager:
 
     def wait_for_vm(self, instance_id: str, timeout: float = 15.0) -> VmInfo | None:
         """Wait until the instance's VM answers ssh (syncing if no watcher runs)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def settled() -> VmInfo | None:
             if self._watcher is None:
                 self.sync()
             for vm in self.vms():
                 if vm.instance_id == instance_id and vm.state in ("running", "failed"):
-                    return vm if vm.state == "running" else None
-            time.sleep(0.1)
-        return None
+                    return vm
+            return None
+
+        try:
+            vm = waits.wait_until(
+                settled, timeout_s=timeout, interval_s=0.1, what="the VM", retry_on=()
+            )
+        except waits.WaitTimeout:
+            return None
+        return vm if vm.state == "running" else None
 
     # -- the watcher -----------------------------------------------------------------------
 
