@@ -29,6 +29,7 @@ from harness.report.terminal import Console
 from harness.runner import Options, Stages, sigterm_as_interrupt
 from harness.sandbox import Sandbox, make_sandbox, new_run_id
 from harness.services import (
+    EngineService,
     RegistryService,
     Requirement,
     Service,
@@ -237,8 +238,9 @@ def _runtime(run: Run) -> None:
         with run.stages.timed("teardown"):
             exposure_pids = exposure_pids or run.services.exposure().pids
             registry_address = registry_address or _registry_address(run)
+            uses_engine = any(isinstance(s, EngineService) for s in run.services.started)
             problems = [*run.problems, *run.services.stop_all()]
-            client = engine.client()
+            client = engine.client() if uses_engine else None
             try:
                 report.teardown = tear_down_run(
                     client,
@@ -249,7 +251,8 @@ def _runtime(run: Run) -> None:
                     problems=problems,
                 )
             finally:
-                client.close()
+                if client is not None:
+                    client.close()
 
 
 def _registry_address(run: Run) -> str:

@@ -3,12 +3,12 @@ pulled) and the API container started from it, for the image and container check
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 from docker.errors import APIError, DockerException, ImageNotFound
 
+from harness import waits
 from harness.errors import KataError
 from harness.pipeline import Run, run_workflows
 from harness.services import Description, EngineService, Exposure
@@ -110,7 +110,9 @@ def start_container(run: Run) -> None:
         ctx.container_problem = f"the container could not start: {exc}"
         return
     base_url = f"http://127.0.0.1:{api.port}"
-    if _wait_healthy(api.container, base_url, timeout_s=60):
+    health = waits.http_ok(f"{base_url}/health", request_timeout_s=2)
+    exited = waits.container_exited(api.container)
+    if waits.succeeds_within(health, timeout_s=60, interval_s=0.3, abort=exited):
         ctx.base_url = base_url
         return
     api.container.reload()
@@ -120,18 +122,3 @@ def start_container(run: Run) -> None:
         f"exit code {state.get('ExitCode')})"
     )
     ctx.container_logs = api.container.logs(tail=15).decode(errors="replace").rstrip()
-
-
-def _wait_healthy(container: Any, base_url: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        container.reload()
-        if container.status in ("exited", "dead"):
-            return False
-        time.sleep(0.3)
-    return False
