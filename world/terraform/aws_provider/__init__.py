@@ -21,5 +21,6 @@ leniency): arguments with a default in the real provider (e.g. `map_public_ip_on
 keep the configuration's representation (null vs "" vs false) so plans stay empty.
 
 Only `world.vm.addressing` is imported from the harness; the rest of this package imports
-nothing but `tf`, botocore (lazily) and the standard library, to keep provider start-up fast.
+nothing but `tf`, `world.terraform.provider_kit` (what it shares with the kubernetes
+stand-in), botocore (lazily) and the standard library, to keep provider start-up fast.
 """

@@ -8,10 +8,12 @@ from typing import Any, ClassVar
 
 from tf.types import Unknown
 
-from .errors import ProviderError, is_not_found
+from world.terraform.provider_kit import Component
+
+from .errors import ProviderError, error_code, is_not_found
 
 
-class AwsResource:
+class AwsResource(Component):
     """Base of every resource type; subclasses set `name`, `schema` and the CRUD methods.
 
     `unsupported` lists arguments that the real provider has and this stand-in accepts in the
@@ -19,21 +21,8 @@ class AwsResource:
     real-world configuration is reported as "not supported offline" rather than as a typo.
     """
 
-    name: ClassVar[str]
-    schema: ClassVar[Any]
     unsupported: ClassVar[dict[str, str]] = {}
     has_tags: ClassVar[bool] = True
-
-    def __init__(self, provider: Any) -> None:
-        self.provider = provider
-
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.name
-
-    @classmethod
-    def get_schema(cls) -> Any:
-        return cls.schema
 
     # -- validation and planning --
     def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
@@ -60,15 +49,16 @@ class AwsResource:
             return Unknown
         return {**self.provider.config.default_tags, **(tags or {})}
 
-    def read_tags(self, prior_tags: Any, actual: list[dict[str, str]] | None) -> tuple[Any, Any]:
-        """(tags, tags_all) from the emulator's tag list, hiding default_tags like the provider."""
+    def read_tags(self, prior_tags: Any, actual: list[dict[str, str]] | None) -> dict[str, Any]:
+        """`tags` and `tags_all` from the emulator's tag list, hiding default_tags like the
+        provider."""
         all_tags = {t["Key"]: t["Value"] for t in actual or []}
         defaults = self.provider.config.default_tags
         prior = prior_tags if isinstance(prior_tags, dict) else {}
         own = {k: v for k, v in all_tags.items() if k in prior or defaults.get(k) != v}
         if not own and prior_tags is None:
-            return None, all_tags
-        return own, all_tags
+            return {"tags": None, "tags_all": all_tags}
+        return {"tags": own, "tags_all": all_tags}
 
     def apply_tags(self, resource_id: str, old_all: Any, new_all: Any) -> None:
         old = old_all if isinstance(old_all, dict) else {}
@@ -88,6 +78,28 @@ class AwsResource:
             if is_not_found(exc):
                 return None
             raise
+
+    def describe_one(self, call: Callable[..., Any], result: str, **ids: Any) -> Any:
+        """The one thing a describe call finds (`call(**ids)[result][0]`), or None."""
+        found = self.missing_ok(lambda: call(**ids)[result])
+        return found[0] if found else None
+
+    def read(self, ctx: Any, current: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def created(self, ctx: Any, planned: dict[str, Any], resource_id: str) -> Any:
+        """After a create: the planned tags applied, then the state read back."""
+        self.apply_tags(resource_id, {}, planned["tags_all"])
+        return self.read(ctx, planned | {"id": resource_id})
+
+    def updated(self, ctx: Any, current: dict[str, Any], planned: dict[str, Any]) -> Any:
+        """After an update: the tags brought up to the plan, then the state read back."""
+        self.apply_tags(current["id"], current.get("tags_all"), planned["tags_all"])
+        return self.read(ctx, planned)
+
+    def delete_with(self, what: str, call: Callable[[], Any], timeout: float = 30.0) -> None:
+        """Delete (gone already is fine), retried while dependants are still going away."""
+        retry_dependency(f"deleting {what}", lambda: self.missing_ok(call), timeout)
 
 
 def wait_for(
@@ -131,8 +143,6 @@ def shape(schema: Any, state: dict[str, Any], prior: dict[str, Any] | None) -> d
 
 def retry_dependency(what: str, call: Callable[[], Any], timeout: float = 30.0) -> Any:
     """Retry a delete while the emulator reports DependencyViolation (bounded)."""
-    from .errors import error_code
-
     deadline = time.monotonic() + timeout
     while True:
         try:

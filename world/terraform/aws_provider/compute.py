@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 from typing import Any, ClassVar
 
-from tf.schema import Schema
 from tf.types import Unknown
 
 from world.vm.addressing import vm_address
@@ -29,26 +28,20 @@ from .schema import (
     optional,
     optional_computed,
     required,
-    tags_attributes,
+    resource_schema,
 )
-from .security import unique_suffix
+from .security import generated_name
 
 
 class KeyPair(AwsResource):
     name = "key_pair"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            optional_computed("key_name", STRING, replace=True),
-            optional_computed("key_name_prefix", STRING, replace=True),
-            required("public_key", STRING, replace=True),
-            computed("fingerprint"),
-            computed("key_pair_id"),
-            computed("key_type"),
-            *tags_attributes(),
-        ],
+    schema = resource_schema(
+        optional_computed("key_name", STRING, replace=True),
+        optional_computed("key_name_prefix", STRING, replace=True),
+        required("public_key", STRING, replace=True),
+        computed("fingerprint"),
+        computed("key_pair_id"),
+        computed("key_type"),
     )
 
     def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
@@ -64,25 +57,17 @@ class KeyPair(AwsResource):
         return planned
 
     def create(self, ctx: Any, planned: dict[str, Any]) -> Any:
-        prefix = planned.get("key_name_prefix")
-        name = planned.get("key_name")
-        if not isinstance(name, str):
-            name = (prefix if isinstance(prefix, str) else "terraform-") + unique_suffix()
+        name, prefix = generated_name(planned.get("key_name"), planned.get("key_name_prefix"))
         result = self.ec2.import_key_pair(
             KeyName=name, PublicKeyMaterial=planned["public_key"].encode()
         )
         self.apply_tags(result["KeyPairId"], {}, planned["tags_all"])
-        prefix = prefix if isinstance(prefix, str) else None
         return self.read(ctx, planned | {"id": name, "key_name": name, "key_name_prefix": prefix})
 
     def read(self, ctx: Any, current: dict[str, Any]) -> Any:
-        found = self.missing_ok(
-            lambda: self.ec2.describe_key_pairs(KeyNames=[current["id"]])["KeyPairs"]
-        )
-        if not found:
+        key = self.describe_one(self.ec2.describe_key_pairs, "KeyPairs", KeyNames=[current["id"]])
+        if key is None:
             return None
-        key = found[0]
-        tags, tags_all = self.read_tags(current.get("tags"), key.get("Tags"))
         state = {
             "id": key["KeyName"],
             "key_name": key["KeyName"],
@@ -90,8 +75,7 @@ class KeyPair(AwsResource):
             "fingerprint": key.get("KeyFingerprint", ""),
             "key_pair_id": key.get("KeyPairId", ""),
             "key_type": key.get("KeyType", "rsa"),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), key.get("Tags")),
         }
         return shape(self.schema, state, current)
 
@@ -131,33 +115,27 @@ def public_dns(ip: str) -> str:
 
 class Instance(AwsResource):
     name = "instance"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            optional_computed("ami", STRING, replace=True),
-            optional_computed("instance_type", STRING),
-            optional_computed("subnet_id", STRING, replace=True),
-            optional_computed("availability_zone", STRING, replace=True),
-            optional_computed("vpc_security_group_ids", STRING_SET),
-            optional_computed("security_groups", STRING_SET, replace=True),
-            optional_computed("key_name", STRING, replace=True),
-            optional_computed("associate_public_ip_address", BOOL, replace=True),
-            optional_computed("private_ip", STRING, replace=True),
-            optional_computed("user_data", STRING),
-            optional_computed("user_data_base64", STRING),
-            optional_computed("user_data_replace_on_change", BOOL, default=False),
-            optional_computed("monitoring", BOOL),
-            optional("iam_instance_profile", STRING),
-            computed("public_ip"),
-            computed("public_dns"),
-            computed("private_dns"),
-            computed("instance_state"),
-            computed("primary_network_interface_id"),
-            *tags_attributes(),
-        ],
-        block_types=[ROOT_BLOCK_DEVICE],
+    schema = resource_schema(
+        optional_computed("ami", STRING, replace=True),
+        optional_computed("instance_type", STRING),
+        optional_computed("subnet_id", STRING, replace=True),
+        optional_computed("availability_zone", STRING, replace=True),
+        optional_computed("vpc_security_group_ids", STRING_SET),
+        optional_computed("security_groups", STRING_SET, replace=True),
+        optional_computed("key_name", STRING, replace=True),
+        optional_computed("associate_public_ip_address", BOOL, replace=True),
+        optional_computed("private_ip", STRING, replace=True),
+        optional_computed("user_data", STRING),
+        optional_computed("user_data_base64", STRING),
+        optional_computed("user_data_replace_on_change", BOOL, default=False),
+        optional_computed("monitoring", BOOL),
+        optional("iam_instance_profile", STRING),
+        computed("public_ip"),
+        computed("public_dns"),
+        computed("private_dns"),
+        computed("instance_state"),
+        computed("primary_network_interface_id"),
+        blocks=[ROOT_BLOCK_DEVICE],
     )
     unsupported: ClassVar[dict[str, str]] = {
         "iam_instance_profile": "IAM instance profiles are not emulated."
@@ -230,26 +208,17 @@ class Instance(AwsResource):
         names = [g for g in named if not g.startswith("sg-")]
         if names:
             args["SecurityGroups"] = names
-        if given("associate_public_ip_address") is not None:
-            nic: dict[str, Any] = {
-                "DeviceIndex": 0,
-                "DeleteOnTermination": True,
-                "AssociatePublicIpAddress": planned["associate_public_ip_address"],
-            }
-            if given("subnet_id"):
-                nic["SubnetId"] = planned["subnet_id"]
-            if groups:
-                nic["Groups"] = groups
-            if given("private_ip"):
-                nic["PrivateIpAddress"] = planned["private_ip"]
-            args["NetworkInterfaces"] = [nic]
-            return args
-        if given("subnet_id"):
-            args["SubnetId"] = planned["subnet_id"]
-        if groups:
-            args["SecurityGroupIds"] = groups
-        if given("private_ip"):
-            args["PrivateIpAddress"] = planned["private_ip"]
+        public = given("associate_public_ip_address")
+        network = {  # on the instance, or on its primary interface where that is asked for
+            "SubnetId": given("subnet_id"),
+            "SecurityGroupIds" if public is None else "Groups": groups,
+            "PrivateIpAddress": given("private_ip"),
+        }
+        network = {k: v for k, v in network.items() if v}
+        if public is None:
+            return args | network
+        nic = {"DeviceIndex": 0, "DeleteOnTermination": True, "AssociatePublicIpAddress": public}
+        args["NetworkInterfaces"] = [nic | network]
         return args
 
     def _describe(self, instance_id: str) -> Any:
@@ -297,7 +266,6 @@ class Instance(AwsResource):
             current.get("associate_public_ip_address"), bool
         ):  # a stopped instance has no public address but keeps its launch setting
             associated = current["associate_public_ip_address"]
-        tags, tags_all = self.read_tags(current.get("tags"), instance.get("Tags"))
         prior_named = current.get("security_groups")
         known_groups = set(ids) | {g.get("GroupName") for g in groups}
         state = {
@@ -320,8 +288,7 @@ class Instance(AwsResource):
             "instance_state": instance["State"]["Name"],
             "primary_network_interface_id": (primary or {}).get("NetworkInterfaceId", ""),
             "monitoring": (instance.get("Monitoring") or {}).get("State") == "enabled",
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), instance.get("Tags")),
         }
         state |= self._read_user_data(instance_id, current)
         return shape(self.schema, state, current)
@@ -366,8 +333,7 @@ class Instance(AwsResource):
         if planned.get("monitoring") != current.get("monitoring"):
             call = "monitor_instances" if planned.get("monitoring") else "unmonitor_instances"
             getattr(self.ec2, call)(InstanceIds=[instance_id])
-        self.apply_tags(instance_id, current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     @staticmethod
     def _user_data_b64(planned: dict[str, Any]) -> bytes:

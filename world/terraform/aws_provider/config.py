@@ -11,6 +11,8 @@ from typing import Any
 from tf.schema import Schema
 from tf.types import Unknown
 
+from world.terraform.provider_kit import StandInProvider
+
 from .schema import BOOL, NUMBER, STRING, STRING_LIST, STRING_MAP, ListBlock, block, optional
 
 # Endpoint names the stand-in honours; the others are accepted (and ignored) so that a
@@ -135,8 +137,12 @@ class Settings:
             raise SettingsError(f"invalid AWS Region: {self.region}")
 
 
-class AwsProvider:
+class AwsProvider(StandInProvider):
     """The `tf` Provider: holds the resolved settings and lazily created botocore clients."""
+
+    type_name = "aws"
+    model_prefix = "aws_"
+    package = "world.terraform.aws_provider"
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
@@ -144,13 +150,7 @@ class AwsProvider:
         self._clients_lock = threading.Lock()  # Terraform applies resources in parallel
         self._account_id: str | None = None
 
-    # -- tf.iface.Provider --
-    def get_model_prefix(self) -> str:
-        return "aws_"
-
-    def full_name(self) -> str:
-        return "registry.terraform.io/hashicorp/aws"
-
+    # -- tf.iface.Provider (the rest: StandInProvider) --
     def get_provider_schema(self, diags: Any) -> Any:
         return provider_schema()
 
@@ -175,28 +175,6 @@ class AwsProvider:
                     "validating provider credentials",
                     f"calling sts:GetCallerIdentity at {self.endpoint('sts')}: {exc}",
                 )
-
-    def get_data_sources(self) -> list[Any]:
-        from .data_sources import DATA_SOURCES
-
-        return list(DATA_SOURCES)
-
-    def get_resources(self) -> list[Any]:
-        from .resources import RESOURCES
-
-        return list(RESOURCES)
-
-    def get_functions(self) -> list[Any]:
-        return []
-
-    def new_resource(self, klass: Any) -> Any:
-        return klass(self)
-
-    def new_data_source(self, klass: Any) -> Any:
-        return klass(self)
-
-    def new_function(self, klass: Any) -> Any:
-        return klass(self)
 
     # -- helpers for resources --
     @property

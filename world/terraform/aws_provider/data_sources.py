@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from tf.blocks import SetNestedBlock
 from tf.schema import Schema
+
+from world.terraform.provider_kit import Component
 
 from .errors import ProviderError
 from .schema import (
@@ -32,24 +34,7 @@ def filters(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"Name": f["name"], "Values": list(f["values"])} for f in config.get("filter") or []]
 
 
-class AwsDataSource:
-    name: ClassVar[str]
-    schema: ClassVar[Any]
-
-    def __init__(self, provider: Any) -> None:
-        self.provider = provider
-
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.name
-
-    @classmethod
-    def get_schema(cls) -> Any:
-        return cls.schema
-
-    def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
-        return None
-
+class AwsDataSource(Component):
     def complete(self, config: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
         """The data source's full object: configured arguments echoed, then what was found."""
         out = {a.name: config.get(a.name) for a in self.schema.attributes}

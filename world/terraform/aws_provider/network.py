@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from tf.schema import Schema
 from tf.types import Unknown
 
-from .base import AwsResource, retry_dependency, shape, wait_for
+from .base import AwsResource, shape, wait_for
 from .errors import ProviderError
 from .schema import (
     BOOL,
@@ -19,37 +19,31 @@ from .schema import (
     optional,
     optional_computed,
     required,
+    resource_schema,
     set_of,
-    tags_attributes,
 )
 from .sets import match_prior
 
 
 class Vpc(AwsResource):
     name = "vpc"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            optional_computed("cidr_block", STRING, replace=True),
-            optional_computed("instance_tenancy", STRING, replace=True, default="default"),
-            optional_computed("enable_dns_support", BOOL, default=True),
-            optional_computed("enable_dns_hostnames", BOOL, default=False),
-            computed("default_security_group_id"),
-            computed("default_route_table_id"),
-            computed("default_network_acl_id"),
-            computed("main_route_table_id"),
-            computed("dhcp_options_id"),
-            computed("owner_id"),
-            optional("assign_generated_ipv6_cidr_block", BOOL),
-            optional("ipv4_ipam_pool_id", STRING),
-            optional("ipv4_netmask_length", NUMBER),
-            optional("ipv6_cidr_block", STRING),
-            optional("ipv6_ipam_pool_id", STRING),
-            optional("enable_network_address_usage_metrics", BOOL),
-            *tags_attributes(),
-        ],
+    schema = resource_schema(
+        optional_computed("cidr_block", STRING, replace=True),
+        optional_computed("instance_tenancy", STRING, replace=True, default="default"),
+        optional_computed("enable_dns_support", BOOL, default=True),
+        optional_computed("enable_dns_hostnames", BOOL, default=False),
+        computed("default_security_group_id"),
+        computed("default_route_table_id"),
+        computed("default_network_acl_id"),
+        computed("main_route_table_id"),
+        computed("dhcp_options_id"),
+        computed("owner_id"),
+        optional("assign_generated_ipv6_cidr_block", BOOL),
+        optional("ipv4_ipam_pool_id", STRING),
+        optional("ipv4_netmask_length", NUMBER),
+        optional("ipv6_cidr_block", STRING),
+        optional("ipv6_ipam_pool_id", STRING),
+        optional("enable_network_address_usage_metrics", BOOL),
     )
     unsupported: ClassVar[dict[str, str]] = {
         "assign_generated_ipv6_cidr_block": "IPv6 is not emulated.",
@@ -72,8 +66,7 @@ class Vpc(AwsResource):
         vpc_id = vpc["VpcId"]
         wait_for(f"VPC {vpc_id}", lambda: self._describe(vpc_id), lambda v: v is not None)
         self._set_dns(vpc_id, None, planned)
-        self.apply_tags(vpc_id, {}, planned["tags_all"])
-        return self.read(ctx, planned | {"id": vpc_id})
+        return self.created(ctx, planned, vpc_id)
 
     def _set_dns(self, vpc_id: str, prior: dict[str, Any] | None, planned: dict[str, Any]) -> None:
         current = prior or {"enable_dns_support": True, "enable_dns_hostnames": False}
@@ -85,8 +78,7 @@ class Vpc(AwsResource):
                 self.ec2.modify_vpc_attribute(VpcId=vpc_id, **{key: {"Value": planned[attr]}})
 
     def _describe(self, vpc_id: str) -> Any:
-        found = self.missing_ok(lambda: self.ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"])
-        return found[0] if found else None
+        return self.describe_one(self.ec2.describe_vpcs, "Vpcs", VpcIds=[vpc_id])
 
     def _lookup(self, call: str, result: str, key: str, filters: dict[str, str]) -> str:
         items = getattr(self.ec2, call)(
@@ -110,7 +102,6 @@ class Vpc(AwsResource):
             "RouteTableId",
             {"vpc-id": vpc_id, "association.main": "true"},
         )
-        tags, tags_all = self.read_tags(current.get("tags"), vpc.get("Tags"))
         state = {
             "id": vpc_id,
             "arn": self.provider.arn(f"vpc/{vpc_id}", vpc.get("OwnerId")),
@@ -134,41 +125,30 @@ class Vpc(AwsResource):
             ),
             "dhcp_options_id": vpc.get("DhcpOptionsId", ""),
             "owner_id": vpc.get("OwnerId", ""),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), vpc.get("Tags")),
         }
         return shape(self.schema, state, current)
 
     def update(self, ctx: Any, current: dict[str, Any], planned: dict[str, Any]) -> Any:
         self._set_dns(current["id"], current, planned)
-        self.apply_tags(current["id"], current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     def delete(self, ctx: Any, current: dict[str, Any]) -> None:
-        retry_dependency(
-            f"deleting VPC {current['id']}",
-            lambda: self.missing_ok(lambda: self.ec2.delete_vpc(VpcId=current["id"])),
-        )
+        self.delete_with(f"VPC {current['id']}", lambda: self.ec2.delete_vpc(VpcId=current["id"]))
 
 
 class Subnet(AwsResource):
     name = "subnet"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            required("vpc_id", STRING, replace=True),
-            optional("cidr_block", STRING, replace=True),
-            optional_computed("availability_zone", STRING, replace=True),
-            optional_computed("availability_zone_id", STRING, replace=True),
-            optional_computed("map_public_ip_on_launch", BOOL, default=False),
-            computed("owner_id"),
-            optional("assign_ipv6_address_on_creation", BOOL),
-            optional("ipv6_cidr_block", STRING),
-            optional("ipv6_native", BOOL),
-            *tags_attributes(),
-        ],
+    schema = resource_schema(
+        required("vpc_id", STRING, replace=True),
+        optional("cidr_block", STRING, replace=True),
+        optional_computed("availability_zone", STRING, replace=True),
+        optional_computed("availability_zone_id", STRING, replace=True),
+        optional_computed("map_public_ip_on_launch", BOOL, default=False),
+        computed("owner_id"),
+        optional("assign_ipv6_address_on_creation", BOOL),
+        optional("ipv6_cidr_block", STRING),
+        optional("ipv6_native", BOOL),
     )
     unsupported: ClassVar[dict[str, str]] = {
         "assign_ipv6_address_on_creation": "IPv6 is not emulated.",
@@ -185,20 +165,15 @@ class Subnet(AwsResource):
         subnet_id = self.ec2.create_subnet(**args)["Subnet"]["SubnetId"]
         if planned["map_public_ip_on_launch"]:
             self._map_public(subnet_id, True)
-        self.apply_tags(subnet_id, {}, planned["tags_all"])
-        return self.read(ctx, planned | {"id": subnet_id})
+        return self.created(ctx, planned, subnet_id)
 
     def _map_public(self, subnet_id: str, value: bool) -> None:
         self.ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": value})
 
     def read(self, ctx: Any, current: dict[str, Any]) -> Any:
-        found = self.missing_ok(
-            lambda: self.ec2.describe_subnets(SubnetIds=[current["id"]])["Subnets"]
-        )
-        if not found:
+        subnet = self.describe_one(self.ec2.describe_subnets, "Subnets", SubnetIds=[current["id"]])
+        if subnet is None:
             return None
-        subnet = found[0]
-        tags, tags_all = self.read_tags(current.get("tags"), subnet.get("Tags"))
         state = {
             "id": subnet["SubnetId"],
             "arn": subnet.get("SubnetArn")
@@ -209,63 +184,47 @@ class Subnet(AwsResource):
             "availability_zone_id": subnet.get("AvailabilityZoneId", ""),
             "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
             "owner_id": subnet.get("OwnerId", ""),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), subnet.get("Tags")),
         }
         return shape(self.schema, state, current)
 
     def update(self, ctx: Any, current: dict[str, Any], planned: dict[str, Any]) -> Any:
         if planned["map_public_ip_on_launch"] != current["map_public_ip_on_launch"]:
             self._map_public(current["id"], planned["map_public_ip_on_launch"])
-        self.apply_tags(current["id"], current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     def delete(self, ctx: Any, current: dict[str, Any]) -> None:
-        retry_dependency(
-            f"deleting subnet {current['id']}",
-            lambda: self.missing_ok(lambda: self.ec2.delete_subnet(SubnetId=current["id"])),
+        self.delete_with(
+            f"subnet {current['id']}", lambda: self.ec2.delete_subnet(SubnetId=current["id"])
         )
 
 
 class InternetGateway(AwsResource):
     name = "internet_gateway"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            optional("vpc_id", STRING),
-            computed("owner_id"),
-            *tags_attributes(),
-        ],
-    )
+    schema = resource_schema(optional("vpc_id", STRING), computed("owner_id"))
 
     def create(self, ctx: Any, planned: dict[str, Any]) -> Any:
         igw_id = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         if planned.get("vpc_id"):
             self.ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=planned["vpc_id"])
-        self.apply_tags(igw_id, {}, planned["tags_all"])
-        return self.read(ctx, planned | {"id": igw_id})
+        return self.created(ctx, planned, igw_id)
 
     def read(self, ctx: Any, current: dict[str, Any]) -> Any:
-        found = self.missing_ok(
-            lambda: self.ec2.describe_internet_gateways(InternetGatewayIds=[current["id"]])[
-                "InternetGateways"
-            ]
+        igw = self.describe_one(
+            self.ec2.describe_internet_gateways,
+            "InternetGateways",
+            InternetGatewayIds=[current["id"]],
         )
-        if not found:
+        if igw is None:
             return None
-        igw = found[0]
         attached = [a["VpcId"] for a in igw.get("Attachments") or [] if a.get("VpcId")]
-        tags, tags_all = self.read_tags(current.get("tags"), igw.get("Tags"))
         owner = igw.get("OwnerId")
         state = {
             "id": igw["InternetGatewayId"],
             "arn": self.provider.arn(f"internet-gateway/{igw['InternetGatewayId']}", owner),
             "vpc_id": attached[0] if attached else None,
             "owner_id": owner or self.provider.account_id(),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), igw.get("Tags")),
         }
         return shape(self.schema, state, current)
 
@@ -279,8 +238,7 @@ class InternetGateway(AwsResource):
                 self.ec2.attach_internet_gateway(
                     InternetGatewayId=current["id"], VpcId=planned["vpc_id"]
                 )
-        self.apply_tags(current["id"], current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     def delete(self, ctx: Any, current: dict[str, Any]) -> None:
         igw_id = current["id"]
@@ -290,11 +248,9 @@ class InternetGateway(AwsResource):
                     InternetGatewayId=igw_id, VpcId=current["vpc_id"]
                 )
             )
-        retry_dependency(
-            f"deleting internet gateway {igw_id}",
-            lambda: self.missing_ok(
-                lambda: self.ec2.delete_internet_gateway(InternetGatewayId=igw_id)
-            ),
+        self.delete_with(
+            f"internet gateway {igw_id}",
+            lambda: self.ec2.delete_internet_gateway(InternetGatewayId=igw_id),
         )
 
 
@@ -335,17 +291,11 @@ def route_args(route_table_id: str, route: dict[str, Any]) -> dict[str, Any]:
 
 class RouteTable(AwsResource):
     name = "route_table"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            required("vpc_id", STRING, replace=True),
-            optional_computed("route", set_of(ROUTE)),
-            optional_computed("propagating_vgws", STRING_SET),
-            computed("owner_id"),
-            *tags_attributes(),
-        ],
+    schema = resource_schema(
+        required("vpc_id", STRING, replace=True),
+        optional_computed("route", set_of(ROUTE)),
+        optional_computed("propagating_vgws", STRING_SET),
+        computed("owner_id"),
     )
 
     def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
@@ -359,23 +309,20 @@ class RouteTable(AwsResource):
         rt_id = self.ec2.create_route_table(VpcId=planned["vpc_id"])["RouteTable"]["RouteTableId"]
         for route in planned.get("route") or []:
             self.ec2.create_route(**route_args(rt_id, route))
-        self.apply_tags(rt_id, {}, planned["tags_all"])
-        return self.read(ctx, planned | {"id": rt_id})
+        return self.created(ctx, planned, rt_id)
 
     def read(self, ctx: Any, current: dict[str, Any]) -> Any:
-        found = self.missing_ok(
-            lambda: self.ec2.describe_route_tables(RouteTableIds=[current["id"]])["RouteTables"]
+        table = self.describe_one(
+            self.ec2.describe_route_tables, "RouteTables", RouteTableIds=[current["id"]]
         )
-        if not found:
+        if table is None:
             return None
-        table = found[0]
         routes = []
         for r in table.get("Routes") or []:
             if r.get("GatewayId") == "local" or r.get("Origin") == "EnableVgwRoutePropagation":
                 continue
             routes.append({k: r.get(key) or None for k, (_, key) in ROUTE_FIELDS.items()})
         prior = current.get("route")
-        tags, tags_all = self.read_tags(current.get("tags"), table.get("Tags"))
         owner = table.get("OwnerId")
         state = {
             "id": table["RouteTableId"],
@@ -384,8 +331,7 @@ class RouteTable(AwsResource):
             "route": match_prior(routes, prior if isinstance(prior, list) else []),
             "propagating_vgws": [],
             "owner_id": owner or self.provider.account_id(),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), table.get("Tags")),
         }
         return shape(self.schema, state, current)
 
@@ -401,18 +347,15 @@ class RouteTable(AwsResource):
                     self.ec2.create_route(**route_args(rt_id, route))
                 elif match_prior([route], [old[dest]]) != [old[dest]]:
                     self.ec2.replace_route(**route_args(rt_id, route))
-        self.apply_tags(rt_id, current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     def _delete_route(self, rt_id: str, destination: dict[str, str]) -> None:
         self.missing_ok(lambda: self.ec2.delete_route(RouteTableId=rt_id, **destination))
 
     def delete(self, ctx: Any, current: dict[str, Any]) -> None:
-        retry_dependency(
-            f"deleting route table {current['id']}",
-            lambda: self.missing_ok(
-                lambda: self.ec2.delete_route_table(RouteTableId=current["id"])
-            ),
+        self.delete_with(
+            f"route table {current['id']}",
+            lambda: self.ec2.delete_route_table(RouteTableId=current["id"]),
         )
 
 

@@ -6,22 +6,20 @@ resource's `plan_change(ctx, prior, planned)`, which may fill computed values (`
 mark values unknown, or ask for replacement (`ctx.replace`). Defaults of optional+computed
 attributes are applied whenever the configuration leaves them null, as the plugin framework does.
 Any exception in a resource operation becomes an error diagnostic instead of a gRPC failure,
-and a failed update or read keeps the prior state.
+and a failed update or read keeps the prior state (`provider_kit.GuardedServicer`).
 """
 
 from __future__ import annotations
 
-import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 import tf.provider as tf_provider
-from tf.provider import ProviderServicer, _decode_state, _encode_state
+from tf.provider import _decode_state, _encode_state
 from tf.types import Unknown
 from tf.utils import Diagnostics, _to_attribute_path
 
-from .errors import describe_error
+from world.terraform.provider_kit import GuardedServicer, describe_error, serve
 
 
 @dataclass
@@ -42,8 +40,8 @@ def values_differ(attr: Any, old: Any, new: Any) -> bool:
     return not attr.type.semantically_equal(old, new)
 
 
-class KataServicer(ProviderServicer):  # type: ignore[misc]
-    """ProviderServicer with resource plan hooks and exception-to-diagnostic translation."""
+class KataServicer(GuardedServicer):
+    """GuardedServicer (errors as diagnostics) with the resources' plan hooks."""
 
     def _maps(self, type_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
         return self._get_res_attrs(type_name), self._get_res_blocks(type_name)
@@ -84,56 +82,9 @@ class KataServicer(ProviderServicer):  # type: ignore[misc]
             diagnostics=diags.to_pb(),
         )
 
-    def ApplyResourceChange(self, request: Any, context: Any) -> Any:
-        try:
-            return super().ApplyResourceChange(request, context)
-        except Exception as exc:
-            action = _apply_action(request)
-            return tf_provider.pb.ApplyResourceChange.Response(
-                new_state=request.prior_state,
-                diagnostics=_error(f"{action} {request.type_name}", exc),
-            )
-
-    def ReadResource(self, request: Any, context: Any) -> Any:
-        try:
-            return super().ReadResource(request, context)
-        except Exception as exc:
-            return tf_provider.pb.ReadResource.Response(
-                new_state=request.current_state,
-                diagnostics=_error(f"reading {request.type_name}", exc),
-            )
-
-    def ReadDataSource(self, request: Any, context: Any) -> Any:
-        try:
-            return super().ReadDataSource(request, context)
-        except Exception as exc:
-            return tf_provider.pb.ReadDataSource.Response(
-                diagnostics=_error(f"reading data source {request.type_name}", exc)
-            )
-
-
-def _apply_action(request: Any) -> str:
-    from tf.utils import read_dynamic_value
-
-    if read_dynamic_value(request.prior_state) is None:
-        return "creating"
-    if read_dynamic_value(request.planned_state) is None:
-        return "deleting"
-    return "updating"
-
-
-def _error(summary: str, exc: Exception) -> Any:
-    if not getattr(exc, "expected", False):
-        traceback.print_exc(file=sys.stderr)
-    return Diagnostics().add_error(summary, describe_error(exc)).to_pb()
-
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the provider over go-plugin (what Terraform starts from the mirror)."""
-    from tf.runner import run_provider
-
     from .config import AwsProvider
 
-    # run_provider builds `tf.provider.ProviderServicer` at call time; hand it ours.
-    tf_provider.ProviderServicer = KataServicer
-    run_provider(AwsProvider(), argv or sys.argv)
+    serve(KataServicer, AwsProvider(), argv)

@@ -13,10 +13,9 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from tf.schema import Schema
 from tf.types import Unknown
 
-from .base import AwsResource, retry_dependency, shape
+from .base import AwsResource, shape
 from .schema import (
     BOOL,
     NUMBER,
@@ -28,8 +27,8 @@ from .schema import (
     optional,
     optional_computed,
     required,
+    resource_schema,
     set_of,
-    tags_attributes,
 )
 
 RULE = Object(
@@ -138,23 +137,26 @@ def unique_suffix() -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{time.time_ns() % 10**12:012d}"
 
 
+def generated_name(name: Any, prefix: Any) -> tuple[str, str | None]:
+    """The name to create with (the configured one, else the prefix or "terraform-" plus a
+    unique suffix) and the prefix that state keeps (None where none was given)."""
+    kept = prefix if isinstance(prefix, str) else None
+    if not isinstance(name, str):
+        name = ("terraform-" if kept is None else kept) + unique_suffix()
+    return name, kept
+
+
 class SecurityGroup(AwsResource):
     name = "security_group"
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            optional_computed("name", STRING, replace=True),
-            optional_computed("name_prefix", STRING, replace=True),
-            optional_computed("description", STRING, replace=True, default="Managed by Terraform"),
-            optional_computed("vpc_id", STRING, replace=True),
-            optional_computed("ingress", set_of(RULE)),
-            optional_computed("egress", set_of(RULE)),
-            optional_computed("revoke_rules_on_delete", BOOL, default=False),
-            computed("owner_id"),
-            *tags_attributes(),
-        ],
+    schema = resource_schema(
+        optional_computed("name", STRING, replace=True),
+        optional_computed("name_prefix", STRING, replace=True),
+        optional_computed("description", STRING, replace=True, default="Managed by Terraform"),
+        optional_computed("vpc_id", STRING, replace=True),
+        optional_computed("ingress", set_of(RULE)),
+        optional_computed("egress", set_of(RULE)),
+        optional_computed("revoke_rules_on_delete", BOOL, default=False),
+        computed("owner_id"),
     )
 
     def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
@@ -174,16 +176,12 @@ class SecurityGroup(AwsResource):
         return planned
 
     def create(self, ctx: Any, planned: dict[str, Any]) -> Any:
-        prefix = planned.get("name_prefix")
-        name = planned.get("name")
-        if not isinstance(name, str):
-            name = (prefix if isinstance(prefix, str) else "terraform-") + unique_suffix()
+        name, prefix = generated_name(planned.get("name"), planned.get("name_prefix"))
         args = {"GroupName": name, "Description": planned["description"]}
         if isinstance(planned.get("vpc_id"), str):
             args["VpcId"] = planned["vpc_id"]
         sg_id = self.ec2.create_security_group(**args)["GroupId"]
-        state = planned | {"id": sg_id, "name": name}
-        state["name_prefix"] = prefix if isinstance(prefix, str) else None
+        state = planned | {"id": sg_id, "name": name, "name_prefix": prefix}
         try:
             self.apply_tags(sg_id, {}, planned["tags_all"])
             group = self._describe(sg_id)
@@ -203,10 +201,9 @@ class SecurityGroup(AwsResource):
         return self.read(ctx, state)
 
     def _describe(self, sg_id: str) -> Any:
-        found = self.missing_ok(
-            lambda: self.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"]
+        return self.describe_one(
+            self.ec2.describe_security_groups, "SecurityGroups", GroupIds=[sg_id]
         )
-        return found[0] if found else None
 
     def _authorize(self, direction: str, sg_id: str, atoms: set[Atom]) -> None:
         if atoms:
@@ -223,7 +220,6 @@ class SecurityGroup(AwsResource):
         if group is None:
             return None
         sg_id = group["GroupId"]
-        tags, tags_all = self.read_tags(current.get("tags"), group.get("Tags"))
 
         def rules(direction: str, key: str) -> list[dict[str, Any]]:
             prior = current.get(direction)
@@ -241,8 +237,7 @@ class SecurityGroup(AwsResource):
             "ingress": rules("ingress", "IpPermissions"),
             "egress": rules("egress", "IpPermissionsEgress"),
             "owner_id": owner or self.provider.account_id(),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), group.get("Tags")),
         }
         return shape(self.schema, state, current)
 
@@ -255,8 +250,7 @@ class SecurityGroup(AwsResource):
             new = set().union(*[rule_atoms(r, sg_id) for r in planned[direction]])
             self._revoke(direction, sg_id, old - new)
             self._authorize(direction, sg_id, new - old)
-        self.apply_tags(sg_id, current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     def delete(self, ctx: Any, current: dict[str, Any]) -> None:
         sg_id = current["id"]
@@ -266,9 +260,9 @@ class SecurityGroup(AwsResource):
                 return
             self._revoke("ingress", sg_id, permission_atoms(group.get("IpPermissions") or []))
             self._revoke("egress", sg_id, permission_atoms(group.get("IpPermissionsEgress") or []))
-        retry_dependency(
-            f"deleting security group {sg_id}",
-            lambda: self.missing_ok(lambda: self.ec2.delete_security_group(GroupId=sg_id)),
+        self.delete_with(
+            f"security group {sg_id}",
+            lambda: self.ec2.delete_security_group(GroupId=sg_id),
             timeout=60,
         )
 
@@ -277,23 +271,17 @@ class _VpcSecurityGroupRule(AwsResource):
     """The plugin-framework rule resources: one security group rule (sgr-...) each."""
 
     direction: str
-    schema = Schema(
-        version=0,
-        attributes=[
-            computed("id"),
-            computed("arn"),
-            computed("security_group_rule_id"),
-            required("security_group_id", STRING, replace=True),
-            required("ip_protocol", STRING),
-            optional("from_port", NUMBER),
-            optional("to_port", NUMBER),
-            optional("cidr_ipv4", STRING),
-            optional("cidr_ipv6", STRING),
-            optional("prefix_list_id", STRING),
-            optional("referenced_security_group_id", STRING),
-            optional("description", STRING),
-            *tags_attributes(),
-        ],
+    schema = resource_schema(
+        computed("security_group_rule_id"),
+        required("security_group_id", STRING, replace=True),
+        required("ip_protocol", STRING),
+        optional("from_port", NUMBER),
+        optional("to_port", NUMBER),
+        optional("cidr_ipv4", STRING),
+        optional("cidr_ipv6", STRING),
+        optional("prefix_list_id", STRING),
+        optional("referenced_security_group_id", STRING),
+        optional("description", STRING),
     )
     SOURCES = ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id")
 
@@ -341,22 +329,18 @@ class _VpcSecurityGroupRule(AwsResource):
         result = call(
             GroupId=planned["security_group_id"], IpPermissions=[self._permission(planned)]
         )
-        rule_id = result["SecurityGroupRules"][0]["SecurityGroupRuleId"]
-        self.apply_tags(rule_id, {}, planned["tags_all"])
-        return self.read(ctx, planned | {"id": rule_id})
+        return self.created(ctx, planned, result["SecurityGroupRules"][0]["SecurityGroupRuleId"])
 
     def read(self, ctx: Any, current: dict[str, Any]) -> Any:
-        found = self.missing_ok(
-            lambda: self.ec2.describe_security_group_rules(SecurityGroupRuleIds=[current["id"]])[
-                "SecurityGroupRules"
-            ]
+        rule = self.describe_one(
+            self.ec2.describe_security_group_rules,
+            "SecurityGroupRules",
+            SecurityGroupRuleIds=[current["id"]],
         )
-        if not found:
+        if rule is None:
             return None
-        rule = found[0]
         proto = rule.get("IpProtocol", "-1")
         same_proto = protocol(current.get("ip_protocol")) == protocol(proto)
-        tags, tags_all = self.read_tags(current.get("tags"), rule.get("Tags"))
         state: dict[str, Any] = {
             "id": rule["SecurityGroupRuleId"],
             "security_group_rule_id": rule["SecurityGroupRuleId"],
@@ -371,8 +355,7 @@ class _VpcSecurityGroupRule(AwsResource):
             "referenced_security_group_id": (rule.get("ReferencedGroupInfo") or {}).get("GroupId"),
             "description": rule.get("Description")
             or (None if not current.get("description") else ""),
-            "tags": tags,
-            "tags_all": tags_all,
+            **self.read_tags(current.get("tags"), rule.get("Tags")),
         }
         if protocol(proto) == "-1":
             state["from_port"] = current.get("from_port") if same_proto else None
@@ -397,8 +380,7 @@ class _VpcSecurityGroupRule(AwsResource):
             GroupId=current["security_group_id"],
             SecurityGroupRules=[{"SecurityGroupRuleId": current["id"], "SecurityGroupRule": spec}],
         )
-        self.apply_tags(current["id"], current.get("tags_all"), planned["tags_all"])
-        return self.read(ctx, planned)
+        return self.updated(ctx, current, planned)
 
     def delete(self, ctx: Any, current: dict[str, Any]) -> None:
         call = getattr(self.ec2, f"revoke_security_group_{self.direction}")

@@ -16,6 +16,6 @@ by Terraform itself.
 Like the real provider (legacy SDK) it reads back what the API server holds and hides the
 server's own defaults and keys, so a plan right after an apply is empty; `wait_for_rollout`
 waits until the Deployment's new pods are available, and otherwise fails naming the pods'
-reasons. Only `tf`, httpx, PyYAML (lazily), the aws stand-in's servicer and the standard
-library are imported: nothing from `world.cluster`.
+reasons. Only `tf`, httpx, PyYAML (lazily), `world.terraform.provider_kit` (what it shares
+with the aws stand-in) and the standard library are imported: nothing from `world.cluster`.
 """

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from world.terraform.provider_kit import Component
+
 from .convert import expand, flatten
 from .errors import STAND_IN, ApiError, ProviderError
 from .fields import NO_DEFAULT, Body, resource_schema
@@ -96,25 +98,22 @@ def cached_schema(shape: Body, version: int) -> Any:
     return resource_schema(shape, version)
 
 
-class K8sResource:
-    """Base of every resource type; subclasses set `name`, `shape`, `kind`."""
+class Shaped(Component):
+    """A resource or data source type described by its fields (`shape`), not a `tf` Schema."""
 
-    name: ClassVar[str]
     shape: ClassVar[Body]
-    kind: ClassVar[ApiKind]
     version: ClassVar[int] = 0
-    default_timeouts: ClassVar[dict[str, float]] = {}
-
-    def __init__(self, provider: Any) -> None:
-        self.provider = provider
-
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.name
 
     @classmethod
     def get_schema(cls) -> Any:
         return cached_schema(cls.shape, cls.version)
+
+
+class K8sResource(Shaped):
+    """Base of every resource type; subclasses set `name`, `shape`, `kind`."""
+
+    kind: ClassVar[ApiKind]
+    default_timeouts: ClassVar[dict[str, float]] = {}
 
     @property
     def client(self) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import cached_schema, first
+from .base import Shaped, first
 from .convert import flatten
 from .errors import ProviderError
 from .fields import STRING_LIST, body, comp, id_attr, object_list
@@ -12,27 +12,13 @@ from .metadata import metadata_block, visible
 from .planning import reconcile, scrub
 
 
-class NamespaceData:
+class NamespaceData(Shaped):
     name = "namespace_v1"
     shape = body(
         metadata_block(namespaced=False, generatable=False),
         comp("spec", object_list({"finalizers": STRING_LIST}), key=None),
         id_attr(),
     )
-
-    def __init__(self, provider: Any) -> None:
-        self.provider = provider
-
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.name
-
-    @classmethod
-    def get_schema(cls) -> Any:
-        return cached_schema(cls.shape, 0)
-
-    def validate(self, diags: Any, type_name: str, config: dict[str, Any]) -> None:
-        return None
 
     def read(self, ctx: Any, config: dict[str, Any]) -> dict[str, Any]:
         name = first(config, "metadata").get("name")

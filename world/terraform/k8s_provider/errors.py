@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from world.terraform.aws_provider.errors import ProviderError
+from world.terraform.provider_kit import ProviderError
 
 STAND_IN = "the offline kubernetes stand-in"
 

@@ -15,18 +15,23 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tf import types as t
-from tf.gen import tfplugin_pb2 as pb
 from tf.schema import Attribute, Schema
 from tf.schema import Block as TfBlock
 
-from world.terraform.aws_provider.schema import ListBlock, Object
+from world.terraform.provider_kit import (
+    BOOL,
+    NUMBER,
+    STRING,
+    STRING_LIST,
+    STRING_MAP,
+    STRING_SET,
+    ListBlock,
+    Object,
+    SingleBlock,
+)
 
-STRING = t.String()
-BOOL = t.Bool()
-NUMBER = t.Number()
-STRING_LIST = t.List(STRING)
-STRING_SET = t.Set(STRING)
-STRING_MAP = t.Map(STRING)
+__all__ = ["BOOL", "NUMBER", "STRING", "STRING_LIST", "STRING_MAP", "STRING_SET"]  # re-exported
+
 NUMBER_SET = t.Set(NUMBER)
 
 Mode = Literal["required", "optional", "computed", "optional_computed"]
@@ -149,30 +154,6 @@ class Block:
             self.name, self.body.to_tf(), min_items=1 if self.required else None,
             max_items=self.max_items,
         )  # fmt: skip
-
-
-class SingleBlock:
-    """A single-nested block (`NestingSingle`): the SDK's `timeouts { create = "3m" }`."""
-
-    def __init__(self, type_name: str, block: Any) -> None:
-        self.type_name = type_name
-        self.block = block
-
-    def to_pb(self) -> Any:
-        return pb.Schema.NestedBlock(
-            type_name=self.type_name,
-            block=self.block.to_pb(),
-            nesting=pb.Schema.NestedBlock.NestingMode.SINGLE,
-        )
-
-    def encode(self, value: Any) -> Any:
-        return value
-
-    def decode(self, value: Any) -> Any:
-        return value
-
-    def semantically_equal(self, a: Any, b: Any) -> bool:
-        return bool(a == b)
 
 
 def body(*fields: Attr | Block) -> Body:

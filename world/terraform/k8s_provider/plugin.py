@@ -10,18 +10,16 @@ servicer does the same, plans with `planning.plan_body` and names nested ForceNe
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import tf.provider as tf_provider
 from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
 
-from world.terraform.aws_provider.errors import describe_error
-from world.terraform.aws_provider.plugin import KataServicer
+from world.terraform.provider_kit import GuardedServicer, describe_error, serve
 
 
-class K8sServicer(KataServicer):
-    """KataServicer (errors as diagnostics) with SDK-style plans over raw values."""
+class K8sServicer(GuardedServicer):
+    """GuardedServicer (errors as diagnostics) with SDK-style plans over raw values."""
 
     def PlanResourceChange(self, request: Any, context: Any) -> Any:
         response = tf_provider.pb.PlanResourceChange.Response
@@ -52,9 +50,6 @@ class K8sServicer(KataServicer):
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the provider over go-plugin (what Terraform starts from the mirror)."""
-    from tf.runner import run_provider
-
     from .provider import K8sProvider
 
-    tf_provider.ProviderServicer = K8sServicer
-    run_provider(K8sProvider(), argv or sys.argv)
+    serve(K8sServicer, K8sProvider(), argv)

@@ -5,26 +5,26 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from world.terraform.provider_kit import StandInProvider
+
 from .client import KubeClient
 from .config import Settings, SettingsError, provider_schema, resolve
 from .errors import STAND_IN
 
 
-class K8sProvider:
+class K8sProvider(StandInProvider):
     """hashicorp/kubernetes, offline: resources and data sources over a KubeClient."""
+
+    type_name = "kubernetes"
+    model_prefix = "kubernetes_"
+    package = "world.terraform.k8s_provider"
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self._client: KubeClient | None = None
         self._lock = threading.Lock()  # Terraform works on resources in parallel
 
-    # -- tf.iface.Provider --
-    def get_model_prefix(self) -> str:
-        return "kubernetes_"
-
-    def full_name(self) -> str:
-        return "registry.terraform.io/hashicorp/kubernetes"
-
+    # -- tf.iface.Provider (the rest: StandInProvider) --
     def get_provider_schema(self, diags: Any) -> Any:
         return provider_schema()
 
@@ -39,28 +39,6 @@ class K8sProvider:
             return
         for warning in self.settings.warnings:
             diags.add_warning(warning)
-
-    def get_data_sources(self) -> list[Any]:
-        from .data_sources import DATA_SOURCES
-
-        return list(DATA_SOURCES)
-
-    def get_resources(self) -> list[Any]:
-        from .resources import RESOURCES
-
-        return list(RESOURCES)
-
-    def get_functions(self) -> list[Any]:
-        return []
-
-    def new_resource(self, klass: Any) -> Any:
-        return klass(self)
-
-    def new_data_source(self, klass: Any) -> Any:
-        return klass(self)
-
-    def new_function(self, klass: Any) -> Any:
-        return klass(self)
 
     # -- for resources --
     @property
