@@ -2,7 +2,8 @@
 
 A check is a small function with an id, a title, the stage it belongs to, the points it is
 worth and a hint for the learner. It returns an `Outcome`; an exception inside a check is
-reported as an `error`, never as a crash of the whole run.
+reported as an `error`, never as a crash of the whole run. A project's checks take their
+metadata from its manifest (`harness/manifest.py`) and register by id: `@STATIC.check(id)`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
+
+from harness.manifest import Manifest, ManifestError
 
 
 class Status(StrEnum):
@@ -97,10 +100,46 @@ class CheckResult:
 
 
 class CheckList(Generic[Ctx]):
-    """An ordered set of checks for one stage family; `add` is used as a decorator."""
+    """An ordered set of checks for one stage family. Bound to a project's manifest, checks
+    register by id (`@LIST.check("deps.pinned")`) and take their title, stage, points, hints
+    and solution pointer from it; `add` declares all of that inline (for ad-hoc lists)."""
 
-    def __init__(self) -> None:
+    def __init__(self, manifest: Manifest | None = None) -> None:
         self._checks: list[Check[Ctx]] = []
+        self.manifest = manifest
+
+    def _append(self, check: Check[Ctx]) -> None:
+        if any(c.id == check.id for c in self._checks):
+            raise ValueError(f"duplicate check id {check.id}")
+        self._checks.append(check)
+
+    def check(self, id: str) -> Callable[[Callable[[Ctx], Outcome]], Callable[[Ctx], Outcome]]:
+        """Register a check function under `id`, with the metadata of the manifest's entry;
+        an id the manifest lacks (or one registered twice in the project) fails here, at
+        import."""
+        manifest = self.manifest
+        if manifest is None:
+            raise ManifestError(f"check {id!r}: this CheckList has no manifest; use add()")
+        info = manifest.get(id)
+
+        def register(fn: Callable[[Ctx], Outcome]) -> Callable[[Ctx], Outcome]:
+            if id in manifest.registered:
+                raise ManifestError(f"check {id!r} of {manifest.level} is registered twice")
+            check = Check(
+                info.id,
+                info.title,
+                info.stage,
+                info.points,
+                info.hint,
+                fn,
+                info.deeper_hints,
+                info.solution_ref,
+            )
+            self._append(check)
+            manifest.registered[id] = check
+            return fn
+
+        return register
 
     def add(
         self,
@@ -113,10 +152,14 @@ class CheckList(Generic[Ctx]):
         deeper_hints: tuple[str, ...] = (),
         solution_ref: tuple[str, str] | None = None,
     ) -> Callable[[Callable[[Ctx], Outcome]], Callable[[Ctx], Outcome]]:
+        """Register a check with its metadata inline; only for a list with no manifest."""
+        if self.manifest is not None:
+            raise ManifestError(
+                f"check {id!r}: {self.manifest.path} holds the metadata; use check({id!r})"
+            )
+
         def register(fn: Callable[[Ctx], Outcome]) -> Callable[[Ctx], Outcome]:
-            if any(c.id == id for c in self._checks):
-                raise ValueError(f"duplicate check id {id}")
-            self._checks.append(
+            self._append(
                 Check(id, title, stage, points, hint, fn, tuple(deeper_hints), solution_ref)
             )
             return fn
@@ -124,8 +167,11 @@ class CheckList(Generic[Ctx]):
         return register
 
     def include(self, check: Check[Any]) -> None:
-        """Grade another project's check here too: same id, title, stage, points, hint and
-        function (its deeper hints and solution pointer belong to its own project)."""
+        """Grade another project's check function here too, under the same id (its metadata
+        come from this list's manifest; without one, the same title, stage, points and hint)."""
+        if self.manifest is not None:
+            self.check(check.id)(check.run)
+            return
         self.add(check.id, check.title, stage=check.stage, points=check.points, hint=check.hint)(
             check.run
         )
@@ -144,6 +190,13 @@ class CheckList(Generic[Ctx]):
             if c.id == id:
                 return c
         raise KeyError(id)
+
+
+def manifest_checks(manifest: Manifest) -> dict[str, Check[Any]]:
+    """Every check of the manifest, in its order, as registered by the project's check
+    modules; ManifestError when an entry has no function."""
+    manifest.verify()
+    return {cid: manifest.registered[cid] for cid in manifest.ids()}
 
 
 def run_check(check: Check[Ctx], ctx: Ctx) -> CheckResult:

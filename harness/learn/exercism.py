@@ -2,47 +2,30 @@
 
 Top level: version 3, status pass | fail | error, message (only for error), tests[]. Each test:
 name, status pass | fail | error, message (why it failed, with the hint), test_code (what the
-check verifies) and task_id when the check belongs to exactly one task of the exercise's
-README (`### N. ...` sections naming the check ids in backticks). A skipped check counts as a
-fail ("not run: ..."), since Exercism has no skip. Interface:
+check verifies) and task_id, the README task the check grades as the project's manifest
+(checks.toml, `task`) says. A skipped check counts as a fail ("not run: ..."), since Exercism
+has no skip. Interface:
 https://exercism.org/docs/building/tooling/test-runners/interface
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from harness.checks import CheckResult, Status
-from harness.grading import KATA_ROOT
+from harness.manifest import load_manifest, manifest_path
 from harness.report.model import Report
 
 VERSION = 3
-TASK_HEADING = re.compile(r"^#{2,4}\s+(\d+)\.\s")
-TICKED = re.compile(r"`([a-z][\w.-]*\.[\w.-]+)`")
 
 
-def task_ids(level: str, kata_root: Path = KATA_ROOT) -> dict[str, int]:
-    """check id -> task number, for checks named in exactly one task of the README."""
-    readme = kata_root / "exercises" / level / "README.md"
-    try:
-        lines = readme.read_text(encoding="utf-8").splitlines()
-    except OSError:
+def task_ids(level: str) -> dict[str, int]:
+    """check id -> task number, from the level's manifest ({} for a level that is no project)."""
+    if not manifest_path(level).is_file():
         return {}
-    seen: dict[str, set[int]] = {}
-    task: int | None = None
-    for line in lines:
-        heading = TASK_HEADING.match(line)
-        if heading:
-            task = int(heading.group(1))
-        elif line.startswith("#"):
-            task = None
-        elif task is not None:
-            for cid in TICKED.findall(line):
-                seen.setdefault(cid, set()).add(task)
-    return {cid: next(iter(tasks)) for cid, tasks in seen.items() if len(tasks) == 1}
+    return load_manifest(level).task_ids()
 
 
 def _test(r: CheckResult, tasks: dict[str, int]) -> dict[str, Any]:
@@ -62,8 +45,8 @@ def _test(r: CheckResult, tasks: dict[str, int]) -> dict[str, Any]:
     return test
 
 
-def to_results(report: Report, kata_root: Path = KATA_ROOT) -> dict[str, Any]:
-    tasks = task_ids(report.project, kata_root)
+def to_results(report: Report) -> dict[str, Any]:
+    tasks = task_ids(report.project)
     tests = [_test(r, tasks) for r in report.results]
     ran = [r for r in report.results if r.status in (Status.PASS, Status.FAIL)]
     if report.harness_error or not ran:

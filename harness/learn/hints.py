@@ -2,7 +2,8 @@
 
 Level 1 is the check's hint, the next levels its `hints` (deeper, more specific), and the
 last level a pointer into the reference solution: a file and a line range, found by the
-regex the check (or `solution_refs`) declares. Never the solution's text itself.
+regex of the check's `solution_ref` in the project's manifest (checks.toml). Never the
+solution's text itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import Any, TextIO
 from harness.checks import Check, CheckResult, Status
 from harness.grading import KATA_ROOT
 from harness.report.terminal import Console
-
-from .solution_refs import SOLUTION_REFS
 
 MAX_POINTER_LINES = 15
 
@@ -80,13 +79,9 @@ def solution_pointer(level: str, ref: tuple[str, str], kata_root: Path = KATA_RO
     return None
 
 
-def solution_ref(level: str, check: Check[Any]) -> tuple[str, str] | None:
-    return check.solution_ref or SOLUTION_REFS.get(level, {}).get(check.id)
-
-
 def hint_levels(level: str, check: Check[Any], kata_root: Path = KATA_ROOT) -> list[str]:
     texts = [t for t in (check.hint, *check.hints) if t]
-    ref = solution_ref(level, check)
+    ref = check.solution_ref
     pointer = solution_pointer(level, ref, kata_root) if ref else None
     if pointer:
         texts.append(

@@ -35,7 +35,7 @@ def _r(cid: str, status: Status) -> CheckResult:
     return CheckResult(cid, f"title of {cid}", "static", status, 0.0, 2, f"why {cid}", "do x", 0.0)
 
 
-def test_task_ids_come_from_the_exercise_readme() -> None:
+def test_task_ids_come_from_the_manifest() -> None:
     tasks = task_ids("beginner")
     assert tasks["workflow.trigger-main"] == 1 and tasks["deps.pinned"] == 2
     assert tasks["container.rejects-malformed"] == 3 and tasks["dockerfile.non-root"] == 4

@@ -11,6 +11,7 @@ from typing import Any
 from harness.act_runner import ActRun
 from harness.canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.projects.beginner import runtime_checks as basic
 from harness.sandbox import Sandbox
 from world.terraform.k8s_provider.client import Connection, KubeClient
@@ -176,10 +177,11 @@ class CanaryWatcher:
         self.ctx.canary = observation
 
 
-PIPELINE = CheckList[PromoteContext]()
-GATES = CheckList[PromoteContext]()
-CANARY = CheckList[PromoteContext]()
-OUTCOME = CheckList[PromoteContext]()
+MANIFEST = load_manifest("advanced")
+PIPELINE = CheckList[PromoteContext](MANIFEST)
+GATES = CheckList[PromoteContext](MANIFEST)
+CANARY = CheckList[PromoteContext](MANIFEST)
+OUTCOME = CheckList[PromoteContext](MANIFEST)
 
 PIPELINE.include(basic.PIPELINE.get("pipeline.act-run"))
 
@@ -208,14 +210,7 @@ def gate_expected(ctx: PromoteContext) -> bool | None:
     return ctx.model_accuracy >= ctx.baseline_accuracy - GATE_TOLERANCE
 
 
-@GATES.add(
-    "gate.metric",
-    "The metric gate lets a good model through and stops a worse one",
-    stage="gates",
-    points=3,
-    hint="validate.py must exit non-zero when the new model's accuracy is below the baseline "
-    "(minus a small tolerance), and the build must need the validate job.",
-)
+@GATES.check("gate.metric")
 def gate_metric(ctx: PromoteContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -238,14 +233,7 @@ def gate_metric(ctx: PromoteContext) -> Outcome:
     return passed(f"{acc}: the gate stopped the worse model, nothing was built")
 
 
-@GATES.add(
-    "deploy.dev",
-    "The new version serves in dev",
-    stage="gates",
-    points=2,
-    hint="Apply env/dev with `-var image=<the new image>` and smoke-test it through the "
-    "ingress (Host: dev.iris.local).",
-)
+@GATES.check("deploy.dev")
 def deploy_dev(ctx: PromoteContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -266,14 +254,7 @@ def deploy_dev(ctx: PromoteContext) -> Outcome:
     )
 
 
-@GATES.add(
-    "gate.approval",
-    "Staging and prod jobs ran only with an approval, and the report says who approved",
-    stage="gates",
-    points=2,
-    hint="Bind the jobs with `environment: staging` / `environment: production`; locally, "
-    "approve with `nox -s advanced -- --approve staging --approve production`.",
-)
+@GATES.check("gate.approval")
 def gate_approval(ctx: PromoteContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -316,14 +297,7 @@ def _canary_ready(ctx: PromoteContext) -> Outcome | None:
     return None
 
 
-@CANARY.add(
-    "canary.split",
-    "The observed traffic split matches the canary weight",
-    stage="canary",
-    points=3,
-    hint='A small share: env/staging\'s canary Ingress needs canary = "true" and '
-    "canary-weight from var.canary_weight (e.g. 10), on the same host and path as the main one.",
-)
+@CANARY.check("canary.split")
 def canary_split(ctx: PromoteContext) -> Outcome:
     if (problem := _canary_ready(ctx)) is not None:
         return problem
@@ -336,14 +310,7 @@ def canary_split(ctx: PromoteContext) -> Outcome:
     return passed(verdict.describe())
 
 
-@CANARY.add(
-    "canary.header-routing",
-    "Header routing reaches the canary exactly (`X-Canary: always` / `never`)",
-    stage="canary",
-    points=2,
-    hint='Add nginx.ingress.kubernetes.io/canary-by-header = "X-Canary" to the canary Ingress '
-    "so testers can reach the new version on purpose.",
-)
+@CANARY.check("canary.header-routing")
 def header_routing(ctx: PromoteContext) -> Outcome:
     if (problem := _canary_ready(ctx)) is not None:
         return problem
@@ -360,14 +327,7 @@ def header_routing(ctx: PromoteContext) -> Outcome:
     return passed(message)
 
 
-@CANARY.add(
-    "canary.analysis",
-    "Canary analysis (success rate, p95 latency) decided, and the pipeline followed it",
-    stage="canary",
-    points=3,
-    hint="Watch the canary (src/canary_analysis.py): promote only when its success rate and "
-    "latency hold; otherwise fail the job so the rollback step runs.",
-)
+@CANARY.check("canary.analysis")
 def canary_analysis(ctx: PromoteContext) -> Outcome:
     if (problem := _canary_ready(ctx)) is not None:
         return problem
@@ -396,14 +356,7 @@ def _prod_expected(ctx: PromoteContext) -> bool:
     )
 
 
-@OUTCOME.add(
-    "deploy.prod",
-    "Prod ends on the right version (new at 100 % after a good canary, else unchanged)",
-    stage="outcome",
-    points=3,
-    hint="The prod job (environment: production, needs the staging job) applies env/prod "
-    "with the new image: the full traffic shift.",
-)
+@OUTCOME.check("deploy.prod")
 def deploy_prod(ctx: PromoteContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -422,14 +375,7 @@ def deploy_prod(ctx: PromoteContext) -> Outcome:
     return passed(f"prod still runs {running or 'the previous version'}: the new one was held back")
 
 
-@OUTCOME.add(
-    "rollback.canary",
-    "No canary is left taking traffic in staging at the end",
-    stage="outcome",
-    points=2,
-    hint="On failure re-apply env/staging without a canary; after promotion make the new image "
-    "stable there and remove the canary.",
-)
+@OUTCOME.check("rollback.canary")
 def rollback_canary(ctx: PromoteContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem

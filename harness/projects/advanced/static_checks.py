@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.projects.beginner import static_checks as basic
 from harness.static.context import StaticContext, step_runs, transitive_needs
 from harness.workflows import PushEvent, Workflow, fires_on_push
 
-STATIC = CheckList[StaticContext]()
+MANIFEST = load_manifest("advanced")
+STATIC = CheckList[StaticContext](MANIFEST)
 PROTECTED = {"staging": ("staging",), "production": ("production", "prod")}
 TRAIN_RUN = re.compile(r"\bpython3?\s+[\w./-]*train[\w.]*")
 VALIDATE_RUN = re.compile(r"\bpython3?\s+[\w./-]*validate[\w.]*")
@@ -32,14 +34,7 @@ def _deploy_workflows(ctx: StaticContext) -> list[Workflow]:
     return [w for w in ctx.workflows.workflows if "terraform" in w.text]
 
 
-@STATIC.add(
-    "workflow.trigger-dev",
-    "The promotion pipeline starts on a push to `dev`, and not on other branches",
-    stage="static",
-    points=2,
-    hint="`on: push: branches: [dev]`: dev is where new models land; staging and prod are "
-    "reached only through the gated jobs, never by pushing to another branch.",
-)
+@STATIC.check("workflow.trigger-dev")
 def trigger_dev(ctx: StaticContext) -> Outcome:
     workflows = _deploy_workflows(ctx)
     if not workflows:
@@ -53,14 +48,7 @@ def trigger_dev(ctx: StaticContext) -> Outcome:
     return passed(f"{', '.join(str(w.path) for w in dev)} run(s) on push to dev")
 
 
-@STATIC.add(
-    "workflow.environments",
-    "Staging and prod deploys are bound to protected GitHub Environments",
-    stage="static",
-    points=3,
-    hint="Add `environment: staging` to the staging job and `environment: production` to the "
-    "prod job; required reviewers on those environments are the manual approval gate.",
-)
+@STATIC.check("workflow.environments")
 def environments(ctx: StaticContext) -> Outcome:
     jobs = {(str(wf.path), j): job for wf in _deploy_workflows(ctx) for j, job in wf.jobs.items()}
     if not jobs:
@@ -77,14 +65,7 @@ def environments(ctx: StaticContext) -> Outcome:
     return passed(", ".join(f"job `{j}` → environment {n}" for n, j in found.items()))
 
 
-@STATIC.add(
-    "workflow.gpu-fallback",
-    "Training asks for the GPU runner but falls back to the CPU",
-    stage="static",
-    points=2,
-    hint="Send training to `runs-on: [self-hosted, gpu]` and let the code choose the device "
-    "(`--device auto`: CUDA when available, else CPU); never hard-code `--device cuda`.",
-)
+@STATIC.check("workflow.gpu-fallback")
 def gpu_fallback(ctx: StaticContext) -> Outcome:
     for wf in ctx.workflows.workflows:
         for job_id, job in wf.jobs.items():
@@ -101,14 +82,7 @@ def gpu_fallback(ctx: StaticContext) -> Outcome:
     return failed("no job runs a training script")
 
 
-@STATIC.add(
-    "workflow.metric-gate",
-    "A validation gate stands between training and the image build",
-    stage="static",
-    points=2,
-    hint="Add a `validate` job (needs: train) running `python src/validate.py --metrics ... "
-    "--baseline ${{ vars.BASELINE_ACCURACY }}`, and make the build job need it.",
-)
+@STATIC.check("workflow.metric-gate")
 def metric_gate(ctx: StaticContext) -> Outcome:
     for wf in ctx.workflows.workflows:
         jobs = wf.jobs
@@ -133,14 +107,7 @@ def metric_gate(ctx: StaticContext) -> Outcome:
     return failed("no job builds an image")
 
 
-@STATIC.add(
-    "workflow.rollback",
-    "The staging job rolls the canary back when analysis fails",
-    stage="static",
-    points=2,
-    hint="In the staging job, add a step with `if: failure()` that re-applies env/staging with "
-    'no canary (canary_image = "", weight 0), so a bad canary stops taking traffic.',
-)
+@STATIC.check("workflow.rollback")
 def rollback(ctx: StaticContext) -> Outcome:
     for wf in ctx.workflows.workflows:
         for job_id, job in wf.jobs.items():
@@ -156,13 +123,7 @@ def rollback(ctx: StaticContext) -> Outcome:
     return failed("no step in the staging job runs terraform `if: failure()` to roll back")
 
 
-@STATIC.add(
-    "terraform.fmt",
-    "Terraform files are formatted (`terraform fmt`)",
-    stage="static",
-    points=1,
-    hint="Run `terraform fmt -recursive` and commit the result.",
-)
+@STATIC.check("terraform.fmt")
 def tf_fmt(ctx: StaticContext) -> Outcome:
     from harness.terraform import runner
 

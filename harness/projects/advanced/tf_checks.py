@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.terraform import runner
 
 from .runtime_checks import CANARY_ANNOTATION, HEADER_ANNOTATION, WEIGHT_ANNOTATION
@@ -22,17 +23,11 @@ class TfContext:
     problem: str = ""
 
 
-TERRAFORM = CheckList[TfContext]()
+MANIFEST = load_manifest("advanced")
+TERRAFORM = CheckList[TfContext](MANIFEST)
 
 
-@TERRAFORM.add(
-    "terraform.validate",
-    "Each environment root (env/dev, env/staging, env/prod) validates",
-    stage="terraform",
-    points=2,
-    hint="Run `terraform init -backend=false && terraform validate` in each env/<name> folder; "
-    'the roots call the shared module with `source = "../../modules/model-service"`.',
-)
+@TERRAFORM.check("terraform.validate")
 def tf_validate(ctx: TfContext) -> Outcome:
     if ctx.problem:
         return skipped(ctx.problem)
@@ -50,14 +45,7 @@ def tf_validate(ctx: TfContext) -> Outcome:
     return passed("env/dev, env/staging and env/prod are valid")
 
 
-@TERRAFORM.add(
-    "terraform.canary-config",
-    "Staging plans a canary Ingress with a small weight beside the stable one",
-    stage="terraform",
-    points=3,
-    hint="In env/staging pass canary_weight (default 10) to the module; the canary Ingress "
-    'carries nginx.ingress.kubernetes.io/canary = "true" and canary-weight = var.canary_weight.',
-)
+@TERRAFORM.check("terraform.canary-config")
 def canary_config(ctx: TfContext) -> Outcome:
     if ctx.problem:
         return skipped(ctx.problem)

@@ -21,6 +21,7 @@ import httpx
 
 from harness.act_runner import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.sandbox import Sandbox
 from world.actions.artifacts import artifact_files, artifact_names
 from world.registry import ImageRecord, LocalRegistry
@@ -68,23 +69,17 @@ class RunContext:
     _model_eval: dict[str, Any] | None = None
 
 
-PIPELINE = CheckList[RunContext]()
-MODEL = CheckList[RunContext]()
-IMAGE = CheckList[RunContext]()
-CONTAINER = CheckList[RunContext]()
+MANIFEST = load_manifest("beginner")
+PIPELINE = CheckList[RunContext](MANIFEST)
+MODEL = CheckList[RunContext](MANIFEST)
+IMAGE = CheckList[RunContext](MANIFEST)
+CONTAINER = CheckList[RunContext](MANIFEST)
 
 
 # --- pipeline -------------------------------------------------------------------------------
 
 
-@PIPELINE.add(
-    "pipeline.act-run",
-    "The workflow runs to success under act",
-    stage="pipeline",
-    points=3,
-    hint="Read the failed step's output above (the full log is in the run's act.log); run the "
-    "same command locally from the project root to reproduce it.",
-)
+@PIPELINE.check("pipeline.act-run")
 def act_run(ctx: RunContext) -> Outcome:
     run = ctx.act
     if run is None:
@@ -131,14 +126,7 @@ def _model_files(ctx: RunContext) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-@MODEL.add(
-    "model.artifact",
-    "Training uploads the model as a workflow artifact",
-    stage="model",
-    points=2,
-    hint="After training, add `actions/upload-artifact@v4` with `name: model` and "
-    "`path: model/`; the build job gets it back with `actions/download-artifact@v4`.",
-)
+@MODEL.check("model.artifact")
 def model_artifact(ctx: RunContext) -> Outcome:
     if ctx.act is None:
         return skipped("the workflow was not run")
@@ -165,15 +153,7 @@ def _evaluate(ctx: RunContext, model: Path) -> dict[str, Any]:
     return ctx._model_eval
 
 
-@MODEL.add(
-    "model.accuracy",
-    f"The model reaches {MIN_ACCURACY:.0%} accuracy on held-out data",
-    stage="model",
-    points=3,
-    hint="The harness scores the artifact on 30 iris rows your project never sees. Train on all "
-    "of data/iris_train.csv with a fixed random_state; scale features (StandardScaler) before "
-    "LogisticRegression, and make predict() return the species names.",
-)
+@MODEL.check("model.accuracy")
 def model_accuracy(ctx: RunContext) -> Outcome:
     files = _model_files(ctx)
     if not files:
@@ -196,14 +176,7 @@ def sha_tags(ctx: RunContext) -> set[str]:
     return {sha, sha[:7], f"sha-{sha[:7]}", f"sha-{sha}"}
 
 
-@IMAGE.add(
-    "image.tags",
-    "The image is in the registry, tagged with the commit SHA and `latest`",
-    stage="image",
-    points=3,
-    hint="Push to `${{ vars.REGISTRY }}/${{ vars.IMAGE_NAME }}` with two tags: the commit "
-    "(docker/metadata-action `type=sha,format=long`, or `${{ github.sha }}`) and `latest`.",
-)
+@IMAGE.check("image.tags")
 def image_tags(ctx: RunContext) -> Outcome:
     if ctx.registry is None:
         return skipped("no registry was running")
@@ -227,14 +200,7 @@ def _record(ctx: RunContext) -> ImageRecord | None:
     return ctx.records.get("latest") or next(iter(ctx.records.values()), None)
 
 
-@IMAGE.add(
-    "image.labels",
-    "The image carries OCI labels for its source and revision",
-    stage="image",
-    points=2,
-    hint="Pass `labels: ${{ steps.meta.outputs.labels }}` from docker/metadata-action to "
-    "docker/build-push-action; it sets org.opencontainers.image.revision, source and created.",
-)
+@IMAGE.check("image.labels")
 def image_labels(ctx: RunContext) -> Outcome:
     record = _record(ctx)
     if record is None:
@@ -259,14 +225,7 @@ def image_labels(ctx: RunContext) -> Outcome:
     )
 
 
-@IMAGE.add(
-    "image.model-inside",
-    "The image contains the trained model",
-    stage="image",
-    points=2,
-    hint="Download the model artifact into model/ before building, and `COPY model/ model/` "
-    "in the Dockerfile (check .dockerignore does not exclude it).",
-)
+@IMAGE.check("image.model-inside")
 def image_model_inside(ctx: RunContext) -> Outcome:
     if ctx.local_image is None:
         return skipped("no image of this run could be pulled")
@@ -276,13 +235,7 @@ def image_model_inside(ctx: RunContext) -> Outcome:
     return passed(f"model file(s) in the image: {', '.join('/' + m for m in models[:3])}")
 
 
-@IMAGE.add(
-    "image.non-root",
-    "The image runs as a non-root user",
-    stage="image",
-    points=2,
-    hint="End the Dockerfile with a `USER` that is not root (and not 0).",
-)
+@IMAGE.check("image.non-root")
 def image_non_root(ctx: RunContext) -> Outcome:
     record = _record(ctx)
     if record is None:
@@ -293,14 +246,7 @@ def image_non_root(ctx: RunContext) -> Outcome:
     return passed(f"runs as user {user}")
 
 
-@IMAGE.add(
-    "image.size",
-    f"The image stays under the {SIZE_BUDGET_MB} MB size budget",
-    stage="image",
-    points=1,
-    hint="Use `pip install --no-cache-dir`, a slim base, a .dockerignore that keeps data/ and "
-    ".git out, and no build tools in the final image.",
-)
+@IMAGE.check("image.size")
 def image_size(ctx: RunContext) -> Outcome:
     if not ctx.image_attrs:
         return skipped("no image of this run could be pulled")
@@ -322,14 +268,7 @@ def _api(ctx: RunContext) -> Outcome | None:
     return None
 
 
-@CONTAINER.add(
-    "container.health",
-    "The container starts and answers GET /health",
-    stage="container",
-    points=2,
-    hint="Serve on 0.0.0.0:8000 (`uvicorn src.app:app --host 0.0.0.0 --port 8000`) and make "
-    "GET /health return 200 once the model is loaded.",
-)
+@CONTAINER.check("container.health")
 def container_health(ctx: RunContext) -> Outcome:
     if ctx.base_url is None:
         if ctx.local_image is None:
@@ -344,14 +283,7 @@ def _predict(ctx: RunContext, instances: list[list[float]]) -> httpx.Response:
     return httpx.post(f"{ctx.base_url}/predict", json={"instances": instances}, timeout=10)
 
 
-@CONTAINER.add(
-    "container.predictions",
-    "POST /predict returns correct species for known flowers",
-    stage="container",
-    points=3,
-    hint='POST /predict takes {"instances": [[5.1, 3.5, 1.4, 0.2]]} and must answer '
-    '{"predictions": ["setosa"]}: one species name per instance, in order.',
-)
+@CONTAINER.check("container.predictions")
 def container_predictions(ctx: RunContext) -> Outcome:
     if (problem := _api(ctx)) is not None:
         return problem
@@ -380,14 +312,7 @@ def container_predictions(ctx: RunContext) -> Outcome:
     return passed(f"{len(labels)} predictions, accuracy {accuracy:.3f} through the API")
 
 
-@CONTAINER.add(
-    "container.rejects-malformed",
-    "Malformed input gets a 4xx answer, not a crash",
-    stage="container",
-    points=2,
-    hint="Validate the body with a pydantic model (a non-empty list of lists of exactly 4 floats); "
-    "FastAPI then answers 422 instead of raising inside your code (a 500).",
-)
+@CONTAINER.check("container.rejects-malformed")
 def container_rejects_malformed(ctx: RunContext) -> Outcome:
     if (problem := _api(ctx)) is not None:
         return problem
@@ -411,13 +336,7 @@ def container_rejects_malformed(ctx: RunContext) -> Outcome:
     return passed(f"all {len(MALFORMED)} malformed requests got a 4xx")
 
 
-@CONTAINER.add(
-    "container.latency",
-    f"Prediction latency is measured (p95 under {LATENCY_BUDGET_MS} ms)",
-    stage="container",
-    points=1,
-    hint="Load the model once at start-up, not on every request.",
-)
+@CONTAINER.check("container.latency")
 def container_latency(ctx: RunContext) -> Outcome:
     if (problem := _api(ctx)) is not None:
         return problem

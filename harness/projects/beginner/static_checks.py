@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.static.context import StaticContext, step_runs, step_uses, transitive_needs
 from harness.static.dockerfile import hadolint
 from harness.static.requirements import parse_requirements
 from harness.static.secrets_scan import scan_project
 from harness.workflows import PushEvent, fires_on_push
 
-STATIC = CheckList[StaticContext]()
+MANIFEST = load_manifest("beginner")
+STATIC = CheckList[StaticContext](MANIFEST)
 OTHER_BRANCH = "feature/kata-check"
 TRAIN_RUN = re.compile(r"\bpython3?\s+(-m\s+)?[\w./-]*train")
 IMAGE_RUN = re.compile(r"\bdocker\s+(push|buildx\s+build|build)\b")
@@ -24,14 +26,7 @@ def _workflow_problem(ctx: StaticContext) -> Outcome | None:
     return None
 
 
-@STATIC.add(
-    "workflow.valid",
-    "Workflows are valid YAML with jobs and triggers",
-    stage="static",
-    points=1,
-    hint="Keep workflows in .github/workflows/*.yml with top-level `on:` and `jobs:`; "
-    "check indentation (spaces, not tabs) where the error points.",
-)
+@STATIC.check("workflow.valid")
 def workflow_valid(ctx: StaticContext) -> Outcome:
     if ctx.workflows.errors:
         return failed("; ".join(ctx.workflows.errors))
@@ -39,19 +34,7 @@ def workflow_valid(ctx: StaticContext) -> Outcome:
     return passed(f"{len(ctx.workflows.workflows)} workflow(s): {names}")
 
 
-@STATIC.add(
-    "workflow.trigger-main",
-    "The pipeline runs on a push to main, and only to main",
-    stage="static",
-    points=2,
-    hint="Under `on:` use `push:` with `branches: [main]`. A bare `on: push` builds and "
-    "publishes an image from every feature branch.",
-    deeper_hints=(
-        "`on:` takes a mapping: put `push:` under it, indented, and under `push:` the key "
-        "`branches:` with the list `[main]`. Check that no other trigger (e.g. a bare "
-        "`pull_request:` or `push:` in a second workflow) still fires for other branches.",
-    ),
-)
+@STATIC.check("workflow.trigger-main")
 def trigger_main(ctx: StaticContext) -> Outcome:
     if (problem := _workflow_problem(ctx)) is not None:
         return problem
@@ -69,18 +52,7 @@ def trigger_main(ctx: StaticContext) -> Outcome:
     return passed(f"{', '.join(str(w.path) for w in main)} run(s) on push to main only")
 
 
-@STATIC.add(
-    "workflow.job-needs",
-    "The image job waits for the training job (`needs`)",
-    stage="static",
-    points=2,
-    hint="Split the pipeline into a `train` job and a build job, and give the build job "
-    "`needs: train` so it only runs after training succeeded and can download its model.",
-    deeper_hints=(
-        "`needs:` is a key of the job, at the same indentation as `runs-on:`, and names the "
-        "job id (the key under `jobs:`), e.g. `needs: train`; not the job's `name:`.",
-    ),
-)
+@STATIC.check("workflow.job-needs")
 def job_needs(ctx: StaticContext) -> Outcome:
     if (problem := _workflow_problem(ctx)) is not None:
         return problem
@@ -107,19 +79,7 @@ def job_needs(ctx: StaticContext) -> Outcome:
     return failed("found no pair of jobs where one runs a training script and one builds an image")
 
 
-@STATIC.add(
-    "workflow.registry-login",
-    "The registry login takes its credentials from secrets",
-    stage="static",
-    points=2,
-    hint="Log in with docker/login-action, `username: ${{ secrets.REGISTRY_USERNAME }}` and "
-    "`password: ${{ secrets.REGISTRY_PASSWORD }}`; the registry address is `${{ vars.REGISTRY }}`.",
-    deeper_hints=(
-        "Add a step before the build: `uses: docker/login-action@v3` with a `with:` block "
-        "holding `registry:`, `username:` and `password:`; the two credentials are "
-        "expressions over `secrets.`, never literal text.",
-    ),
-)
+@STATIC.check("workflow.registry-login")
 def registry_login(ctx: StaticContext) -> Outcome:
     if (problem := _workflow_problem(ctx)) is not None:
         return problem
@@ -142,18 +102,7 @@ def registry_login(ctx: StaticContext) -> Outcome:
     return failed("no step logs in to the registry, so the push will be refused")
 
 
-@STATIC.add(
-    "deps.pinned",
-    "Every requirement is pinned to one version",
-    stage="static",
-    points=2,
-    hint="Pin each line of requirements.txt with `==` (e.g. `scikit-learn==1.9.1`): an "
-    "unpinned dependency can change under you and break training or unpickling the model.",
-    deeper_hints=(
-        "Every non-comment line needs `name==version`; `>=`, `~=` or a bare name all count "
-        "as unpinned. The exercise README's task 2 lists the exact versions to use.",
-    ),
-)
+@STATIC.check("deps.pinned")
 def deps_pinned(ctx: StaticContext) -> Outcome:
     path = ctx.root / "requirements.txt"
     if not path.is_file():
@@ -168,14 +117,7 @@ def deps_pinned(ctx: StaticContext) -> Outcome:
     return passed(f"all {len(reqs)} requirements pinned with ==")
 
 
-@STATIC.add(
-    "secrets.none-hardcoded",
-    "No credential is written into any file",
-    stage="static",
-    points=3,
-    hint="Never commit a password or token: store it as a GitHub secret and reference it as "
-    "`${{ secrets.NAME }}`; in a Dockerfile never put credentials in ENV or ARG.",
-)
+@STATIC.check("secrets.none-hardcoded")
 def no_hardcoded_secrets(ctx: StaticContext) -> Outcome:
     findings = scan_project(ctx.root)
     if findings:
@@ -192,14 +134,7 @@ def _dockerfile_missing(ctx: StaticContext) -> Outcome | None:
     return None
 
 
-@STATIC.add(
-    "dockerfile.lint",
-    "The Dockerfile passes hadolint (no warnings or errors)",
-    stage="static",
-    points=2,
-    hint="Run `hadolint Dockerfile` and fix each finding; its code (e.g. DL3042) links to an "
-    "explanation in the hadolint wiki.",
-)
+@STATIC.check("dockerfile.lint")
 def dockerfile_lint(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:
         return problem
@@ -214,18 +149,7 @@ def dockerfile_lint(ctx: StaticContext) -> Outcome:
     return passed("hadolint found no warning or error" + info)
 
 
-@STATIC.add(
-    "dockerfile.base-arg",
-    "The base image is chosen by a build argument",
-    stage="static",
-    points=1,
-    hint="Declare `ARG BASE_IMAGE=python:3.11-slim` before `FROM ${BASE_IMAGE}` so the pipeline "
-    "can swap in a mirrored or offline base image without editing the Dockerfile.",
-    deeper_hints=(
-        "The ARG must come before the first FROM (an ARG after FROM is only visible inside "
-        "that stage), and FROM must use exactly that name: `FROM ${BASE_IMAGE}`.",
-    ),
-)
+@STATIC.check("dockerfile.base-arg")
 def base_arg(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:
         return problem
@@ -238,19 +162,7 @@ def base_arg(ctx: StaticContext) -> Outcome:
     return failed(f"the first stage is FROM {first!r}, not FROM a declared build argument")
 
 
-@STATIC.add(
-    "dockerfile.non-root",
-    "The final image switches to a non-root user",
-    stage="static",
-    points=2,
-    hint="Create a user (`RUN useradd --create-home --uid 10001 app`) and add `USER app` after "
-    "installing packages, so a compromised API cannot act as root in the container.",
-    deeper_hints=(
-        "The last `USER` of the final stage decides: put `RUN useradd ...` and then `USER` "
-        "after every `RUN pip install` (which needs root), before `CMD`; a numeric uid such "
-        "as `USER 10001` also works where the name is not known.",
-    ),
-)
+@STATIC.check("dockerfile.non-root")
 def dockerfile_non_root(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:
         return problem
@@ -263,18 +175,7 @@ def dockerfile_non_root(ctx: StaticContext) -> Outcome:
     return passed(f"line {user.line}: USER {user.args}")
 
 
-@STATIC.add(
-    "dockerfile.healthcheck",
-    "The image declares a HEALTHCHECK",
-    stage="static",
-    points=2,
-    hint='Add e.g. `HEALTHCHECK CMD python3 -c "import urllib.request; '
-    "urllib.request.urlopen('http://127.0.0.1:8000/health')\"` so Docker knows when the API is up.",
-    deeper_hints=(
-        "HEALTHCHECK belongs in the final stage, before CMD. Its command must exit non-zero "
-        "when /health fails: `urllib.request.urlopen` raises on an error, which does that.",
-    ),
-)
+@STATIC.check("dockerfile.healthcheck")
 def dockerfile_healthcheck(ctx: StaticContext) -> Outcome:
     if (problem := _dockerfile_missing(ctx)) is not None:
         return problem
@@ -302,16 +203,7 @@ def secret_references(text: str) -> list[tuple[int, str]]:
     return refs
 
 
-@STATIC.add(
-    "workflow.known-secrets",
-    "Every secret the workflow uses is one the repository defines",
-    stage="static",
-    points=1,
-    hint="The repository provides exactly these secrets: "
-    + ", ".join(PROVIDED_SECRETS)
-    + ". A misspelt name is not an error on GitHub: it evaluates to an empty string, and the "
-    "step that uses it (e.g. `docker login`) fails later with a confusing message.",
-)
+@STATIC.check("workflow.known-secrets")
 def known_secrets(ctx: StaticContext) -> Outcome:
     folder = ctx.root / ".github" / "workflows"
     files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []

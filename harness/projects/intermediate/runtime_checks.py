@@ -19,6 +19,7 @@ import httpx
 
 from harness.act_runner import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.projects.beginner import runtime_checks as basic
 from harness.sandbox import Sandbox
 from world.actions.artifacts import artifact_files, artifact_names
@@ -114,9 +115,10 @@ def probe_api(address: str) -> ApiObservation:
     )
 
 
-PIPELINE = CheckList[DeployContext]()
-DEPLOY = CheckList[DeployContext]()
-TEARDOWN = CheckList[DeployContext]()
+MANIFEST = load_manifest("intermediate")
+PIPELINE = CheckList[DeployContext](MANIFEST)
+DEPLOY = CheckList[DeployContext](MANIFEST)
+TEARDOWN = CheckList[DeployContext](MANIFEST)
 
 PIPELINE.include(basic.PIPELINE.get("pipeline.act-run"))
 
@@ -127,14 +129,7 @@ def _ran(ctx: DeployContext) -> Outcome | None:
     return None
 
 
-@DEPLOY.add(
-    "terraform.apply",
-    "`terraform apply` succeeds against the emulator and creates the instance",
-    stage="deploy",
-    points=3,
-    hint="Run init, workspace select, plan -out and apply in the workflow; read the failed "
-    "step's output above: the emulator speaks the real EC2 API.",
-)
+@DEPLOY.check("terraform.apply")
 def tf_apply(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -153,14 +148,7 @@ def tf_apply(ctx: DeployContext) -> Outcome:
     return passed(f"instance(s) created: {', '.join(sorted(ctx.instances_seen))}")
 
 
-@DEPLOY.add(
-    "deploy.api-answers",
-    "The deployed API answers at the instance's public address",
-    stage="deploy",
-    points=3,
-    hint="Over SSH on the instance: `docker login` (password on stdin), `docker pull`, then "
-    "`docker run -d -p 8000:8000 IMAGE`. The API must answer at http://<public_ip>:8000.",
-)
+@DEPLOY.check("deploy.api-answers")
 def api_answers(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -175,15 +163,7 @@ def api_answers(ctx: DeployContext) -> Outcome:
     return failed(seen or "nothing answered on port 8000 of any instance while the run lasted")
 
 
-@DEPLOY.add(
-    "deploy.integration-tests",
-    "The integration tests ran against the instance and passed",
-    stage="deploy",
-    points=3,
-    hint="Run `API_URL=http://$VM_IP:8000 python -m pytest tests/integration "
-    "--junitxml=reports/integration.xml` and upload it as artifact `integration-report` "
-    "(with `if: always()`).",
-)
+@DEPLOY.check("deploy.integration-tests")
 def integration_tests(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -216,13 +196,7 @@ def integration_tests(ctx: DeployContext) -> Outcome:
     return passed(summary)
 
 
-@TEARDOWN.add(
-    "teardown.emulator-empty",
-    "After the run the emulator holds none of its resources",
-    stage="teardown",
-    points=3,
-    hint="`terraform destroy` in a step with `if: always()`, with the same variables as apply.",
-)
+@TEARDOWN.check("teardown.emulator-empty")
 def emulator_empty(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -233,14 +207,7 @@ def emulator_empty(ctx: DeployContext) -> Outcome:
     return passed("no VPC, subnet, gateway, route table, security group, key pair or instance left")
 
 
-@TEARDOWN.add(
-    "teardown.workspace-deleted",
-    "The run's Terraform workspace was used and deleted",
-    stage="teardown",
-    points=2,
-    hint="After destroy: `terraform workspace select default` and "
-    '`terraform workspace delete "$WORKSPACE"`.',
-)
+@TEARDOWN.check("teardown.workspace-deleted")
 def workspace_deleted(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem
@@ -255,13 +222,7 @@ def workspace_deleted(ctx: DeployContext) -> Outcome:
     return passed(f"workspace {', '.join(sorted(ctx.workspaces_seen))} created, then deleted")
 
 
-@TEARDOWN.add(
-    "teardown.no-vm-left",
-    "No VM is left running after the run",
-    stage="teardown",
-    points=2,
-    hint="Every instance must be destroyed by the pipeline itself, also when a step failed.",
-)
+@TEARDOWN.check("teardown.no-vm-left")
 def no_vm_left(ctx: DeployContext) -> Outcome:
     if (problem := _ran(ctx)) is not None:
         return problem

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.projects.beginner import static_checks as basic
 from harness.static.context import StaticContext
 from harness.static.tracked import tracked_files
@@ -37,7 +38,8 @@ class TfStaticContext(StaticContext):
         return tracked_files(self.root)
 
 
-STATIC = CheckList[TfStaticContext]()
+MANIFEST = load_manifest("intermediate")
+STATIC = CheckList[TfStaticContext](MANIFEST)
 
 
 STATIC.include(basic.STATIC.get("workflow.valid"))
@@ -71,15 +73,7 @@ def _run_steps(ctx: TfStaticContext) -> list[tuple[str, str, dict[str, Any], dic
     return out
 
 
-@STATIC.add(
-    "terraform.workspace-per-run",
-    "Each run uses its own Terraform workspace",
-    stage="static",
-    points=2,
-    hint="Before plan/apply, run `terraform workspace select -or-create "
-    '"ci-${{ github.run_id }}-${{ github.run_attempt }}"` so concurrent runs never share state; '
-    "include terraform.workspace in resource names.",
-)
+@STATIC.check("terraform.workspace-per-run")
 def workspace_per_run(ctx: TfStaticContext) -> Outcome:
     if not ctx.workflows.workflows:
         return skipped("no readable workflow")
@@ -95,14 +89,7 @@ def workspace_per_run(ctx: TfStaticContext) -> Outcome:
     return failed("no step creates or selects a Terraform workspace: every run shares `default`")
 
 
-@STATIC.add(
-    "workflow.destroy-always",
-    "`terraform destroy` runs even when an earlier step failed",
-    stage="static",
-    points=3,
-    hint="Give the destroy step `if: always()`. Without it, any failure (a red test, a failed "
-    "deploy) skips the destroy and leaves the environment running.",
-)
+@STATIC.check("workflow.destroy-always")
 def destroy_always(ctx: TfStaticContext) -> Outcome:
     if not ctx.workflows.workflows:
         return skipped("no readable workflow")
@@ -126,14 +113,7 @@ def destroy_always(ctx: TfStaticContext) -> Outcome:
     return failed(f"{wf}: the destroy step in job `{job_id}` has {shown}, so a failure skips it")
 
 
-@STATIC.add(
-    "terraform.no-state-committed",
-    "No Terraform state or .terraform folder is committed",
-    stage="static",
-    points=2,
-    hint="Delete terraform.tfstate* and .terraform/ from the repository and add them to "
-    ".gitignore; state lives in the remote backend (it can hold secrets and goes stale).",
-)
+@STATIC.check("terraform.no-state-committed")
 def no_state_committed(ctx: TfStaticContext) -> Outcome:
     bad = [
         f
@@ -145,13 +125,7 @@ def no_state_committed(ctx: TfStaticContext) -> Outcome:
     return passed(f"{len(ctx.tracked)} committed files, no state, plan or .terraform/")
 
 
-@STATIC.add(
-    "terraform.fmt",
-    "Terraform files are formatted (`terraform fmt`)",
-    stage="static",
-    points=1,
-    hint="Run `terraform fmt -recursive terraform/` and commit the result.",
-)
+@STATIC.check("terraform.fmt")
 def tf_fmt(ctx: TfStaticContext) -> Outcome:
     if (problem := _tf_missing(ctx)) is not None:
         return problem

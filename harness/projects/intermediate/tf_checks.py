@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
+from harness.manifest import load_manifest
 from harness.static import checkov
 from harness.terraform import runner
 from harness.terraform.runner import PlannedResource
@@ -61,21 +62,15 @@ class TfContext:
         return [r for r in runner.planned_resources(plan) if r.mode == "managed"] if plan else []
 
 
-TERRAFORM = CheckList[TfContext]()
+MANIFEST = load_manifest("intermediate")
+TERRAFORM = CheckList[TfContext](MANIFEST)
 
 
 def _unavailable(ctx: TfContext) -> Outcome | None:
     return skipped(ctx.problem) if ctx.problem else None
 
 
-@TERRAFORM.add(
-    "terraform.validate",
-    "`terraform validate` accepts the configuration",
-    stage="terraform",
-    points=2,
-    hint="Run `terraform init -backend=false && terraform validate` in terraform/ and fix each "
-    "error where it points; only the resource types listed in the task are available offline.",
-)
+@TERRAFORM.check("terraform.validate")
 def tf_validate(ctx: TfContext) -> Outcome:
     if (problem := _unavailable(ctx)) is not None:
         return problem
@@ -86,14 +81,7 @@ def tf_validate(ctx: TfContext) -> Outcome:
     return passed("configuration is valid" + warnings)
 
 
-@TERRAFORM.add(
-    "terraform.security",
-    "checkov finds no exposure a reviewer would block (e.g. SSH open to the world)",
-    stage="terraform",
-    points=3,
-    hint="Allow SSH only from `var.allowed_ssh_cidr` (the runner's address), never 0.0.0.0/0; "
-    "keep credentials out of the provider block and user data.",
-)
+@TERRAFORM.check("terraform.security")
 def tf_security(ctx: TfContext) -> Outcome:
     if (problem := _unavailable(ctx)) is not None:
         return problem
@@ -127,15 +115,7 @@ def _ingress_rules(sg: PlannedResource) -> list[dict[str, Any]]:
     return [dict(r) for r in sg.values.get("ingress") or []]
 
 
-@TERRAFORM.add(
-    "terraform.plan",
-    "The plan creates the network, locked-down security group, key pair and instance asked for",
-    stage="terraform",
-    points=4,
-    hint="See the task list: a VPC with a public subnet, internet gateway and a 0.0.0.0/0 route, "
-    "a security group with SSH from var.allowed_ssh_cidr and the API port open, a key pair "
-    "from var.public_key, and one t3.micro instance, all tagged with Project.",
-)
+@TERRAFORM.check("terraform.plan")
 def tf_plan(ctx: TfContext) -> Outcome:
     if (problem := _unavailable(ctx)) is not None:
         return problem
