@@ -23,7 +23,6 @@ from .test_beginner_e2e import KNOWN_PASSWORD, engine  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 SOLUTION = ROOT / "solutions" / "advanced"
-BAD_MODEL = ROOT / "solutions" / "advanced-bad-model"
 
 
 def run_grade(
@@ -60,8 +59,10 @@ def test_solution_scores_full_marks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert_clean(report)
 
 
-def test_bad_model_is_stopped_by_the_metric_gate(monkeypatch: pytest.MonkeyPatch) -> None:
-    report, _ = run_grade(BAD_MODEL, monkeypatch, ["staging", "production"])
+def test_bad_model_is_stopped_by_the_metric_gate(
+    bad_model_solution: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, _ = run_grade(bad_model_solution, monkeypatch, ["staging", "production"])
     by_id = {r.id: r for r in report.results}
     assert by_id["gate.metric"].status is Status.PASS
     assert "stopped the worse model" in by_id["gate.metric"].message

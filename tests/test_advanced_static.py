@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,13 @@ import yaml
 from harness.checks import Status, run_check
 from harness.projects.advanced import apply_gates, parse_approvals
 from harness.projects.advanced.static_checks import STATIC
+from harness.projects.advanced.variants import BAD_MODEL_EDITS, copy_solution, revert_edits
 from harness.runner import Options
 from harness.static.context import StaticContext
 
 from .conftest import IGNORE, ROOT, Project
 
 SOLUTION = ROOT / "solutions" / "advanced"
-BAD = ROOT / "solutions" / "advanced-bad-model"
 STARTER = ROOT / "exercises" / "advanced"
 WORKFLOW = ".github/workflows/promote.yml"
 
@@ -36,8 +35,9 @@ def solution(tmp_path: Path) -> Project:
     return Project(dest)
 
 
-@pytest.mark.parametrize("root", [SOLUTION, BAD], ids=["solution", "bad-model"])
-def test_solutions_pass_static_checks(root: Path) -> None:
+@pytest.mark.parametrize("variant", ["solution", "bad-model"])
+def test_solutions_pass_static_checks(variant: str, bad_model_solution: Path) -> None:
+    root = SOLUTION if variant == "solution" else bad_model_solution
     assert {k: m for k, (s, m) in grade(root).items() if s is not Status.PASS} == {}
 
 
@@ -91,22 +91,27 @@ def test_cluster_backend_is_chosen_on_the_command_line() -> None:
         parse(["grade", "advanced", "--cluster", "k3s"])
 
 
-def _tracked(root: Path) -> set[Path]:
-    listed = subprocess.run(
-        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
-    ).stdout
-    return {Path(line) for line in listed.splitlines()}
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_the_bad_model_variant_is_the_solution_plus_one_marked_bug() -> None:
-    """The variant is a full copy (a learner grades it with --path); this keeps the copy
-    from drifting: every file the same except its README and one inserted block in train.py."""
-    files = _tracked(SOLUTION)
-    assert files == _tracked(BAD)
-    differ = {f for f in files if (SOLUTION / f).read_bytes() != (BAD / f).read_bytes()}
-    assert differ == {Path("README.md"), Path("src/train.py")}
-    good = (SOLUTION / "src/train.py").read_text().splitlines()
-    bad = (BAD / "src/train.py").read_text().splitlines()
+def test_the_bad_model_variant_is_the_solution_plus_one_marked_bug(
+    bad_model_solution: Path, tmp_path: Path
+) -> None:
+    """The variant is made from the solution by invertible edits (variants.BAD_MODEL_EDITS),
+    never committed: every file the same except its README and one inserted block in
+    train.py, and undoing the edits gives the solution back byte for byte."""
+    solution = _files(copy_solution(tmp_path / "solution"))
+    variant = _files(bad_model_solution)
+    assert variant.keys() == solution.keys()
+    differ = {f for f in solution if solution[f] != variant[f]}
+    assert differ == {"README.md", "src/train.py"}
+    reverted = tmp_path / "reverted"
+    shutil.copytree(bad_model_solution, reverted)
+    revert_edits(reverted, BAD_MODEL_EDITS)
+    assert _files(reverted) == solution
+    good = solution["src/train.py"].decode().splitlines()
+    bad = variant["src/train.py"].decode().splitlines()
     changes = [
         op for op in difflib.SequenceMatcher(a=good, b=bad).get_opcodes() if op[0] != "equal"
     ]
