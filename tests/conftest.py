@@ -68,15 +68,6 @@ def bad_model_solution(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bad_model_solution(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The advanced bad-model variant: solutions/advanced plus its one marked, invertible edit
-    (harness.projects.advanced.variants.BAD_MODEL_EDITS), made once per session."""
-    from harness.projects.advanced.variants import materialize_bad_model
-
-    return materialize_bad_model(tmp_path_factory.mktemp("variants") / "advanced-bad-model")
-
-
-@pytest.fixture(scope="session")
 def docker_engine() -> Engine:
     """The harness's engine (`engine.current()`); skips with what to do where none answers."""
     from harness import engine
