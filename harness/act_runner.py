@@ -411,7 +411,7 @@ def registry_run(
     uses: set[str] = set()
     for wf in firing:
         uses |= uses_in_workflow(wf.data)
-    local_repos, unsupported = plan_local_repositories(uses)
+    local_repos, unsupported = plan_local_repositories(uses, workdir / "act" / "stand-ins")
     (workdir / "docker-config").mkdir(exist_ok=True)
     creds = registry.credentials
     inputs = ActInputs(

@@ -145,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
             status = engine.engine_status()
             if not status.available:
                 raise KataError(f"{status.reason}; {status.fix}")
-            image = base_image.ensure_base_image(engine.client())
+            image = base_image.ensure_base_image()
             print(image.note)
             return 0
         if args.command == "list":
             for name, project in sorted(PROJECTS.items()):
-                print(f"{name}: {project.TITLE}")
+                print(f"{name}: {project.title}")
                 for check_id in project.all_check_ids():
                     print(f"  {check_id}")
             return 0

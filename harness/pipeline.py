@@ -240,19 +240,14 @@ def _runtime(run: Run) -> None:
             registry_address = registry_address or _registry_address(run)
             uses_engine = any(isinstance(s, EngineService) for s in run.services.started)
             problems = [*run.problems, *run.services.stop_all()]
-            client = engine.client() if uses_engine else None
-            try:
-                report.teardown = tear_down_run(
-                    client,
-                    report.run_id,
-                    registry_address,
-                    exposure_pids,
-                    cache_as=project.name,
-                    problems=problems,
-                )
-            finally:
-                if client is not None:
-                    client.close()
+            report.teardown = tear_down_run(
+                engine.current() if uses_engine else None,
+                report.run_id,
+                registry_address,
+                exposure_pids,
+                cache_as=project.name,
+                problems=problems,
+            )
 
 
 def _registry_address(run: Run) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from docker.errors import APIError, NotFound
 
-from harness import engine
+from harness.engine import Engine
 
 RUN_LABEL = "kata.run"
 CACHE_REPOSITORY = "kata-cache"
@@ -36,29 +36,27 @@ class Leftovers:
         return "; ".join(parts)
 
 
-def _run_images(registry_address: str) -> list[str]:
+def _run_images(docker: Engine, registry_address: str) -> list[str]:
     if not registry_address:
         return []
     tags = []
-    for image in engine.current().images():
+    for image in docker.images():
         tags += [t for t in image.tags if t.startswith(registry_address + "/")]
     return tags
 
 
 def cleanup(
-    client: object, run_id: str, registry_address: str, cache_as: str | None = None
+    docker: Engine | None, run_id: str, registry_address: str, cache_as: str | None = None
 ) -> list[str]:
     """Remove the run's containers, networks and image tags; return what could not be removed.
 
     `cache_as` keeps the built image's layers under one stable tag (e.g. kata-cache/beginner)
     so the next run's `docker build` reuses them; it holds no registry address or secret.
-    The engine is `engine.current()`; `client` only says whether there is one (None: no
-    engine, nothing to remove) until the callers stop passing it.
+    `docker` None: the run used no engine, nothing to remove.
     """
     problems: list[str] = []
-    if client is None:
+    if docker is None:
         return problems
-    docker = engine.current()
     for container in docker.containers(labels={RUN_LABEL: run_id}):
         try:
             container.remove(force=True, v=True)
@@ -69,9 +67,9 @@ def cleanup(
             network.remove()
         except (APIError, NotFound) as exc:
             problems.append(f"network {network.name}: {exc}")
-    tags = _run_images(registry_address)
+    tags = _run_images(docker, registry_address)
     if tags and cache_as:
-        _move_cache_tag(tags[0], f"{CACHE_REPOSITORY}/{cache_as}:last")
+        _move_cache_tag(docker, tags[0], f"{CACHE_REPOSITORY}/{cache_as}:last")
     for tag in tags:
         try:
             docker.remove_image(tag, noprune=False)
@@ -82,10 +80,9 @@ def cleanup(
     return problems
 
 
-def _move_cache_tag(source: str, cache_ref: str) -> None:
+def _move_cache_tag(docker: Engine, source: str, cache_ref: str) -> None:
     """Point the cache tag at the new build and drop the build it replaces (else it would
     linger as an untagged image after every run)."""
-    docker = engine.current()
     try:
         previous = docker.image_attrs(cache_ref)["Id"]
     except (APIError, NotFound):
@@ -117,20 +114,19 @@ def _alive(pid: int) -> bool:
 
 
 def find_leftovers(
-    client: object, run_id: str, registry_address: str, pids: list[int]
+    docker: Engine | None, run_id: str, registry_address: str, pids: list[int]
 ) -> Leftovers:
-    """What of the run is still there (`client` None: no engine, processes only)."""
+    """What of the run is still there (`docker` None: no engine, processes only)."""
     left = Leftovers(processes=[p for p in pids if _alive(p)])
-    if client is not None:
-        docker = engine.current()
+    if docker is not None:
         left.containers = [c.name for c in docker.containers(labels={RUN_LABEL: run_id})]
         left.networks = [n.name for n in docker.networks(labels={RUN_LABEL: run_id})]
-        left.images = _run_images(registry_address)
+        left.images = _run_images(docker, registry_address)
     return left
 
 
 def tear_down_run(
-    client: object,
+    docker: Engine | None,
     run_id: str,
     registry_address: str,
     pids: list[int],
@@ -140,9 +136,9 @@ def tear_down_run(
 ) -> dict[str, Any]:
     """Every project's last step: clean up, then prove nothing is left. Returns the report's
     `teardown` entry; `problems` are what earlier steps (VMs, cluster) could not remove.
-    The engine is `engine.current()`; `client` None means there is none (Docker skipped)."""
-    found = [*(problems or []), *cleanup(client, run_id, registry_address, cache_as=cache_as)]
-    left = find_leftovers(client, run_id, registry_address, pids)
+    `docker` None: the run used no engine (Docker skipped)."""
+    found = [*(problems or []), *cleanup(docker, run_id, registry_address, cache_as=cache_as)]
+    left = find_leftovers(docker, run_id, registry_address, pids)
     entry: dict[str, Any] = {"clean": not left and not found, "leftovers": left.describe()}
     if found:
         entry["problems"] = found

@@ -35,7 +35,7 @@ def run_grade(
     options = Options(
         project_dir=path, level="advanced", approve=approve, approved_by="alice", cluster=cluster
     )
-    report = advanced.grade(options, Console(out))
+    report = advanced.PROJECT.grade(options, Console(out))
     Console(out).summary(report)
     return report, out.getvalue()
 
@@ -52,7 +52,7 @@ def test_solution_scores_full_marks(monkeypatch: pytest.MonkeyPatch) -> None:
     report, console = run_grade(SOLUTION, monkeypatch, ["staging", "production"])
     assert {r.id: r.message for r in report.results if r.status is not Status.PASS} == {}
     assert report.score == report.max_score
-    assert set(advanced.all_check_ids()) == {r.id for r in report.results}
+    assert set(advanced.PROJECT.all_check_ids()) == {r.id for r in report.results}
     assert any("approved by alice" in d for d in report.decisions)
     assert any(d.startswith("canary analysis 1: promote") for d in report.decisions)
     assert "LOCAL STAND-IN" in console and KNOWN_PASSWORD not in console
@@ -96,7 +96,7 @@ def _kata_objects(client: docker.DockerClient) -> set[str]:
 def test_kind_backend_where_kind_cannot_run_says_so_and_cleans_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if unavailable_reason(docker.from_env()) is None:
+    if unavailable_reason() is None:
         pytest.skip("kind can run here: test_solution_on_kind covers this backend")
     client = docker.from_env()
     before = _kata_objects(client)
@@ -110,7 +110,7 @@ def test_kind_backend_where_kind_cannot_run_says_so_and_cleans_up(
 
 def test_solution_on_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same run on a real kind cluster with ingress-nginx (where kind can run)."""
-    reason = unavailable_reason(docker.from_env())
+    reason = unavailable_reason()
     if reason is not None:
         pytest.skip(f"kind cannot run here: {reason}")
     report, console = run_grade(  # pragma: no cover - needs kind

@@ -42,7 +42,8 @@ def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> 
         "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
     )
     out = io.StringIO()
-    report = beginner.grade(Options(project_dir=path, level="beginner", **kwargs), Console(out))  # type: ignore[arg-type]
+    options = Options(project_dir=path, level="beginner", **kwargs)  # type: ignore[arg-type]
+    report = beginner.PROJECT.grade(options, Console(out))
     return report, out.getvalue()
 
 
@@ -62,7 +63,7 @@ def test_solution_scores_full_marks(monkeypatch: pytest.MonkeyPatch) -> None:
     failing = {r.id: r.message for r in report.results if r.status is not Status.PASS}
     assert failing == {}
     assert report.passed and report.score == report.max_score
-    assert set(beginner.all_check_ids()) == {r.id for r in report.results}
+    assert set(beginner.PROJECT.all_check_ids()) == {r.id for r in report.results}
     assert_clean(report)
     for rendered in (console, to_json(report), to_junit(report), to_markdown(report)):
         assert KNOWN_PASSWORD not in rendered

@@ -33,7 +33,8 @@ def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, str]
         "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
     )
     out = io.StringIO()
-    report = intermediate.grade(Options(project_dir=path, level="intermediate"), Console(out))
+    options = Options(project_dir=path, level="intermediate")
+    report = intermediate.PROJECT.grade(options, Console(out))
     return report, out.getvalue()
 
 
@@ -55,7 +56,7 @@ def test_solution_scores_full_marks(monkeypatch: pytest.MonkeyPatch) -> None:
     report, console = run_grade(SOLUTION, monkeypatch)
     assert {r.id: r.message for r in report.results if r.status is not Status.PASS} == {}
     assert report.score == report.max_score
-    assert set(intermediate.all_check_ids()) == {r.id for r in report.results}
+    assert set(intermediate.PROJECT.all_check_ids()) == {r.id for r in report.results}
     assert "offline stand-in" in console and KNOWN_PASSWORD not in console
     assert_clean(report)
 

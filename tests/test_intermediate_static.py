@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.checks import CheckResult, Status, run_check
-from harness.projects.intermediate import _keypair
+from harness.projects.intermediate.facts import _keypair
 from harness.projects.intermediate.static_checks import STATIC, TfStaticContext
 from harness.projects.intermediate.tf_checks import TERRAFORM, TfContext
 from harness.terraform import runner as tf

@@ -38,11 +38,8 @@ class BaseImage:
     note: str
 
 
-def ensure_base_image(
-    client: object = None, *, try_pull: bool = True, seed: bool = True
-) -> BaseImage:
-    """Return the base image to build on, seeding the offline stand-in if nothing else works.
-    The engine is `engine.current()` (`client` is ignored, accepted until callers drop it)."""
+def ensure_base_image(*, try_pull: bool = True, seed: bool = True) -> BaseImage:
+    """Return the base image to build on, seeding the offline stand-in if nothing else works."""
     docker = engine.current()
     if docker.has_image(UPSTREAM):
         return BaseImage(UPSTREAM, False, f"{UPSTREAM} (present in the engine)")

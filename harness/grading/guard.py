@@ -12,11 +12,11 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from harness import act_runner
 from harness.act_runner import ActHook, ActInputs, ActRun
+from harness.pipeline import Project
 from harness.report.model import Report
 from harness.report.terminal import Console
 from harness.runner import Options
@@ -90,7 +90,7 @@ class Guard:
         cap_messages(report)
 
 
-def guarded_grade(project: ModuleType, options: Options, console: Console) -> Report:
+def guarded_grade(project: Project, options: Options, console: Console) -> Report:
     """`project.grade` with every act run guarded as `options` says (isolation, act log)."""
     guard = Guard(choose(options.isolation), act_log=options.act_log)
     if options.act_log is not None:

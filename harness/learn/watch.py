@@ -11,13 +11,13 @@ import queue
 import threading
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import TextIO
 
 import watchfiles
 
 from harness.checks import CheckResult, Status
 from harness.grading.guard import guarded_grade
+from harness.pipeline import Project
 from harness.report.model import Report
 from harness.runner import Options
 
@@ -75,7 +75,7 @@ def _read_commands(stdin: TextIO, events: queue.Queue[Event]) -> None:
 
 
 class Watcher:
-    def __init__(self, project: ModuleType, level: str, path: Path, stream: TextIO) -> None:
+    def __init__(self, project: Project, level: str, path: Path, stream: TextIO) -> None:
         self.project, self.level, self.path, self.stream = project, level, path, stream
 
     def say(self, text: str) -> None:
@@ -108,7 +108,7 @@ class Watcher:
         return report
 
 
-def watch(project: ModuleType, level: str, path: Path, stream: TextIO, stdin: TextIO | None) -> int:
+def watch(project: Project, level: str, path: Path, stream: TextIO, stdin: TextIO | None) -> int:
     watcher = Watcher(project, level, path, stream)
     events: queue.Queue[Event] = queue.Queue()
     stop = threading.Event()

@@ -40,7 +40,7 @@ def cluster(
 ) -> Iterator[LocalClusterStandIn]:
     """One cluster for the tests that only add namespaces of their own to it."""
     run_id = new_run_id()
-    with LocalClusterStandIn(None, run_id, tmp_path_factory.mktemp("k8s")) as c:
+    with LocalClusterStandIn(run_id, tmp_path_factory.mktemp("k8s")) as c:
         yield c
     assert c.leftovers() == []
 

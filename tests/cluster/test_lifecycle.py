@@ -48,7 +48,7 @@ def test_stop_leaves_no_container_network_or_process(
     docker_client: Any, app_images: dict[str, str], tmp_path: Path
 ) -> None:
     run_id = new_run_id()
-    cluster = LocalClusterStandIn(None, run_id, tmp_path)
+    cluster = LocalClusterStandIn(run_id, tmp_path)
     with cluster:
         with cluster.http() as kube:
             create(kube, "default", deployment("web", app_images["v1"], replicas=2))
@@ -164,7 +164,7 @@ def test_the_router_also_runs_as_a_container(
 ) -> None:
     run_id = new_run_id()
     try:
-        cluster = LocalClusterStandIn(None, run_id, tmp_path, router="container")
+        cluster = LocalClusterStandIn(run_id, tmp_path, router="container")
         cluster.start()
     except HarnessError as exc:  # the image build needs Debian's mirror
         pytest.skip(f"no router image: {exc}")
@@ -202,7 +202,7 @@ def test_kubectl_talks_to_the_stand_in_over_tls(
         pytest.skip("no kubectl on PATH")
     manifest = tmp_path / "web.json"
     manifest.write_text(json.dumps(deployment("web", app_images["v1"], replicas=1)))
-    with LocalClusterStandIn(None, new_run_id(), tmp_path / "c", tls=True) as cluster:
+    with LocalClusterStandIn(new_run_id(), tmp_path / "c", tls=True) as cluster:
         assert cluster.api_url.startswith("https://127.0.0.1:")
         base = ["kubectl", "--kubeconfig", str(cluster.kubeconfig_path), "-n", "default"]
 
@@ -231,6 +231,6 @@ def test_kind_cluster_end_to_end(docker_client: Any, tmp_path: Path) -> None:
         pytest.skip(f"kind cannot run here: {reason}")
     from world.cluster.router import free_port  # pragma: no cover
 
-    with KindCluster(None, new_run_id(), tmp_path, ingress_port=free_port()) as kind:
+    with KindCluster(new_run_id(), tmp_path, ingress_port=free_port()) as kind:
         assert kind.kubeconfig_path.exists()  # pragma: no cover
     assert kind.leftovers() == []  # pragma: no cover

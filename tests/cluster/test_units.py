@@ -330,7 +330,7 @@ def test_kind_token_kubeconfig_reads_like_the_stand_ins(tmp_path: Path) -> None:
     from world.cluster import KindCluster
     from world.terraform.k8s_provider.config import SettingsError, resolve
 
-    kind = KindCluster(None, "r1", tmp_path, ingress_port=18080)
+    kind = KindCluster("r1", tmp_path, ingress_port=18080)
     ca = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     admin = {  # what `kind create cluster` writes: client certificate, not a token
         "apiVersion": "v1",
@@ -388,8 +388,8 @@ def test_kind_rollout_done_means_observed_updated_ready_and_no_old_pods() -> Non
 def test_both_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     from world.cluster import ClusterBackend, KindCluster, LocalClusterStandIn
 
-    local = LocalClusterStandIn(None, "r1", tmp_path / "local")
-    kind = KindCluster(None, "r1", tmp_path / "kind", ingress_port=18080, registry="127.0.0.1:5000")
+    local = LocalClusterStandIn("r1", tmp_path / "local")
+    kind = KindCluster("r1", tmp_path / "kind", ingress_port=18080, registry="127.0.0.1:5000")
     typed: list[ClusterBackend] = [local, kind]  # mypy checks both structurally
     assert isinstance(kind, ClusterBackend)  # an unstarted stand-in has no URLs to check yet
     assert len(typed) == 2
@@ -427,10 +427,10 @@ def test_a_busy_engine_is_not_a_vanished_container() -> None:
 def test_open_cluster_picks_the_backend(tmp_path: Path) -> None:
     from world.cluster import KindCluster, LocalClusterStandIn, open_cluster
 
-    local = open_cluster("stand-in", None, "r1", tmp_path / "a", registry="127.0.0.1:5000")
-    kind = open_cluster("kind", None, "r1", tmp_path / "b", registry="127.0.0.1:5000")
+    local = open_cluster("stand-in", "r1", tmp_path / "a", registry="127.0.0.1:5000")
+    kind = open_cluster("kind", "r1", tmp_path / "b", registry="127.0.0.1:5000")
     assert isinstance(local, LocalClusterStandIn) and isinstance(kind, KindCluster)
     assert local.registry == kind.registry == "127.0.0.1:5000"
     assert kind.ingress_url.startswith("http://127.0.0.1:")
     with pytest.raises(ValueError, match="unknown cluster backend"):
-        open_cluster("k3s", None, "r1", tmp_path / "c")
+        open_cluster("k3s", "r1", tmp_path / "c")

@@ -32,7 +32,7 @@ def engine() -> None:
 
 def statuses(root: Path) -> dict[str, Status]:
     options = Options(project_dir=root, level="advanced", static_only=True)
-    report = advanced.grade(options, Console(io.StringIO()))
+    report = advanced.PROJECT.grade(options, Console(io.StringIO()))
     return {r.id: r.status for r in report.results}
 
 

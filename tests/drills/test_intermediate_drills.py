@@ -16,7 +16,7 @@ from harness.drills import workspace
 from harness.drills.catalog import drills_for, get_drill
 from harness.drills.judge import judge
 from harness.drills.model import Drill
-from harness.projects.intermediate import _keypair
+from harness.projects.intermediate.facts import _keypair
 from harness.projects.intermediate.static_checks import STATIC, TfStaticContext
 from harness.projects.intermediate.tf_checks import TERRAFORM, TfContext
 from harness.terraform import runner as tf

@@ -62,7 +62,7 @@ def test_csv_has_one_column_per_check(graded: Path) -> None:
         table = list(csv.DictReader(f))
     header = list(table[0])
     assert header[:2] == ["submission", "level"]
-    assert header[2:-6] == beginner.all_check_ids()
+    assert header[2:-6] == beginner.PROJECT.all_check_ids()
     assert header[-6:] == ["total", "max", "passed", "duration_s", "error", "notes"]
     by_name = {r["submission"]: r for r in table}
     assert by_name["alice"]["deps.pinned"] == "2" and by_name["alice"]["pipeline.act-run"] == "0"

@@ -88,7 +88,7 @@ exit 1
         isolation="auto",
         act_log=tmp_path / "kept" / "act.log",
     )
-    report = guarded_grade(beginner, options, Console(io.StringIO()))
+    report = guarded_grade(beginner.PROJECT, options, Console(io.StringIO()))
     assert report.stack["isolation"].startswith("OFF, WARNING")
     killed = report.teardown["background_processes_killed"]
     # a plain `&` child dies with its step (act ends the step's group); the others are ours

@@ -67,7 +67,7 @@ def test_checks_and_points_are_the_harness_own(graded: Path) -> None:
     points = {cid: c.points for cid, c in checks_for("beginner").items()}
     for name in ("honest", "shadow", "broken"):
         data = report(graded, name)
-        assert [c["id"] for c in data["checks"]] == beginner.all_check_ids()
+        assert [c["id"] for c in data["checks"]] == beginner.PROJECT.all_check_ids()
         assert {c["id"]: c["max_points"] for c in data["checks"]} == points
         assert data["max_score"] == 46
     assert rows(graded)["shadow"]["max"] == 46

@@ -359,7 +359,7 @@ def stack(
     project = workdir / "project"
     project.mkdir()
     (project / "main.tf").write_text(MAIN_TF)
-    cluster = LocalClusterStandIn(docker_client, new_run_id(), workdir / "cluster", drain=0.2)
+    cluster = LocalClusterStandIn(new_run_id(), workdir / "cluster", drain=0.2)
     with cluster, cluster.http() as kube:
         tf = Terraform(project, terraform_env(workdir, cluster.kubeconfig_path))
         applied = Stack(tf, cluster, kube, "tk-" + new_run_id()[2:], app_images)

@@ -29,7 +29,7 @@ def vm_image(docker_client: Any) -> str:
         pytest.skip(
             f"no {DEFAULT_BASE} to build the VM image on; run `python -m harness seed-base`"
         )
-    return ensure_vm_image(None, DEFAULT_BASE)
+    return ensure_vm_image(DEFAULT_BASE)
 
 
 def free_port() -> int:

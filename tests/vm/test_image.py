@@ -28,11 +28,11 @@ def test_hash_follows_the_build_context(tmp_path: Path) -> None:
 @pytest.mark.docker
 def test_built_image_is_reused(docker_client: Any, vm_image: str) -> None:
     heard: list[str] = []
-    assert ensure_vm_image(None, report=heard.append) == vm_image == VM_IMAGE
+    assert ensure_vm_image(report=heard.append) == vm_image == VM_IMAGE
     assert heard == [f"{VM_IMAGE} is up to date (built from kata/python-base:3.11-bookworm)"]
 
 
 @pytest.mark.docker
 def test_missing_base_is_explained(docker_client: Any) -> None:
     with pytest.raises(HarnessError, match="seed-base"):
-        ensure_vm_image(None, "kata/no-such-base:never")
+        ensure_vm_image("kata/no-such-base:never")

@@ -59,7 +59,6 @@ def make_manager(
     client: Any, run_id: str, endpoint: str, region: str, image: str = VM_IMAGE
 ) -> VmManager:
     return VmManager(
-        client,
         run_id,
         endpoint_url=endpoint,
         region=region,
@@ -293,7 +292,7 @@ def test_watcher_survives_an_unreachable_emulator(docker_client: Any, run_id: st
     from .conftest import free_port
 
     manager = VmManager(
-        docker_client, run_id, endpoint_url=f"http://127.0.0.1:{free_port()}", interval=0.05
+        run_id, endpoint_url=f"http://127.0.0.1:{free_port()}", interval=0.05
     )
     with manager:
         deadline = time.monotonic() + 10
@@ -306,6 +305,6 @@ def test_watcher_survives_an_unreachable_emulator(docker_client: Any, run_id: st
 
 def test_only_loopback_endpoints_are_accepted() -> None:
     with pytest.raises(ValueError, match="loopback"):
-        VmManager(None, "x", endpoint_url="http://10.0.0.1:5000")
+        VmManager("x", endpoint_url="http://10.0.0.1:5000")
     with pytest.raises(ValueError, match="loopback"):
         wait_for_ssh("192.0.2.1", timeout=0)

@@ -1,6 +1,6 @@
 """Kubernetes backends behind one interface: the local stand-in, or a real kind cluster.
 
-    with LocalClusterStandIn(None, run_id, workdir) as cluster:  # on engine.current()
+    with LocalClusterStandIn(run_id, workdir) as cluster:  # on engine.current()
         print(cluster.describe())
         # terraform apply with KUBECONFIG=cluster.kubeconfig_path, then
         httpx.get(cluster.ingress_url, headers={"Host": "app.example.com"})
@@ -81,10 +81,10 @@ BACKENDS = ("stand-in", "kind")
 
 
 def open_cluster(
-    backend: str, client: object, run_id: str, workdir: Path, *, registry: str | None = None
+    backend: str, run_id: str, workdir: Path, *, registry: str | None = None
 ) -> ClusterBackend:
     """An unstarted cluster of the chosen backend (`with` it, or start() and stop()), on
-    `engine.current()` (`client` is ignored: accepted until the callers stop passing it).
+    `engine.current()`.
 
     "stand-in" (the default) runs anywhere with a Docker engine and nginx; "kind" needs the
     kind and kubectl binaries and the kindest/node image (or internet to pull it).
@@ -92,10 +92,10 @@ def open_cluster(
     if backend == "kind":
         from .router import free_port
 
-        return KindCluster(client, run_id, workdir, ingress_port=free_port(), registry=registry)
+        return KindCluster(run_id, workdir, ingress_port=free_port(), registry=registry)
     if backend != "stand-in":
         raise ValueError(f"unknown cluster backend {backend!r}; choose one of {BACKENDS}")
-    return LocalClusterStandIn(client, run_id, workdir, registry=registry)
+    return LocalClusterStandIn(run_id, workdir, registry=registry)
 
 
 class LocalClusterStandIn:
@@ -106,7 +106,6 @@ class LocalClusterStandIn:
 
     def __init__(
         self,
-        client: object,  # ignored: the engine is engine.current(); dropped once callers are
         run_id: str,
         workdir: Path,
         *,

@@ -232,7 +232,7 @@ def warning_lines(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def unavailable_reason(client: object = None) -> str | None:
+def unavailable_reason() -> str | None:
     """Why kind cannot run here (None if it can): missing binaries, no engine, no node image.
     The engine is `engine.current()` (`client` is ignored until the callers drop it)."""
     for binary in ("kind", "kubectl", "docker"):
@@ -296,7 +296,6 @@ class KindCluster:
 
     def __init__(
         self,
-        client: object,  # ignored: the engine is engine.current(); dropped once callers are
         run_id: str,
         workdir: Path,
         *,

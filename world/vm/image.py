@@ -54,7 +54,6 @@ def _current(name: str) -> tuple[str, str] | None:
 
 
 def ensure_vm_image(
-    client: object = None,
     base: str = DEFAULT_BASE,
     *,
     context: Path = CONTEXT,
@@ -63,7 +62,6 @@ def ensure_vm_image(
     """Return the VM image's name, building it first if it is missing or out of date.
 
     `report` (default: the module's logger) hears one line: up to date, or built in N s.
-    The engine is `engine.current()` (`client` is ignored until the callers drop it).
     """
     say = report or log.info
     docker = engine.current()

@@ -87,7 +87,6 @@ class VmManager:
 
     def __init__(
         self,
-        client: object,  # ignored: the engine is engine.current(); dropped once callers are
         run_id: str,
         *,
         endpoint_url: str,

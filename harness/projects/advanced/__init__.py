@@ -40,7 +40,6 @@ STATE_BUCKET = "kata-tfstate"
 
 
 def _services(run: Run) -> list[Service]:
-    docker = EngineService()
     registry = RegistryService(run.workdir / "registry")
     aws = AwsService(
         bucket=STATE_BUCKET,
@@ -48,13 +47,11 @@ def _services(run: Run) -> list[Service]:
         stand_in="moto stands in for the S3 state backend",
     )
     return [
-        docker,
-        BaseImageService(docker),
+        EngineService(),
+        BaseImageService(),
         registry,
         aws,
-        ClusterService(
-            docker, run.options.cluster, run.report.run_id, run.workdir / "cluster", registry
-        ),
+        ClusterService(run.options.cluster, run.report.run_id, run.workdir / "cluster", registry),
         TerraformService(run.workdir / "tf-run", aws, kubernetes=True),
         ActService("act, host mode; `gpu` label mapped to the host " + cuda_note()),
     ]

@@ -15,7 +15,6 @@ from harness.services import (
     BaseImageService,
     ClusterService,
     Description,
-    EngineService,
     Exposure,
     RegistryService,
     ServiceSet,
@@ -46,19 +45,13 @@ class PlanCluster:
     name = "plan cluster"
 
     def __init__(self, run: Run) -> None:
-        self.client = engine.client()
-        self.cluster = LocalClusterStandIn(
-            self.client, f"{run.report.run_id}p", run.workdir / "plan-cluster"
-        )
+        self.cluster = LocalClusterStandIn(f"{run.report.run_id}p", run.workdir / "plan-cluster")
 
     def start(self) -> None:
         self.cluster.start()
 
     def stop(self) -> list[str]:
-        try:
-            self.cluster.stop()
-        finally:
-            self.client.close()
+        self.cluster.stop()
         return []
 
     def describe(self) -> Description:
@@ -105,7 +98,6 @@ def current_production(run: Run) -> None:
     with run.stages.timed("baseline v1"):
         try:
             ctx.stable_image, ctx.baseline_accuracy = build_baseline(
-                run.service(EngineService).client,
                 registry,
                 run.service(BaseImageService).name_or_empty,
             )

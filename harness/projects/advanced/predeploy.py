@@ -8,8 +8,8 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
+from harness import engine
 from harness.errors import KataError
 from harness.terraform import runner as tf
 from world.registry import LocalRegistry
@@ -19,17 +19,14 @@ IMAGE_NAME = "kata/iris-api"
 ENVIRONMENTS = ("staging", "prod")
 
 
-def build_baseline(client: Any, registry: LocalRegistry, base: str) -> tuple[str, float]:
+def build_baseline(registry: LocalRegistry, base: str) -> tuple[str, float]:
     """Build and push v1; returns its reference and its model's held-out accuracy."""
     ref = f"{registry.address}/{IMAGE_NAME}:v1"
-    client.images.build(path=str(BASELINE_APP), tag=ref, buildargs={"BASE_IMAGE": base}, rm=True)
+    docker = engine.current()
+    docker.build(path=str(BASELINE_APP), tag=ref, buildargs={"BASE_IMAGE": base}, rm=True)
     creds = registry.credentials
-    for line in client.images.push(
-        ref,
-        auth_config={"username": creds.username, "password": creds.password},
-        stream=True,
-        decode=True,
-    ):
+    auth = {"username": creds.username, "password": creds.password}
+    for line in docker.push(ref, auth_config=auth):
         if "error" in line:
             raise KataError(f"pushing the baseline image failed: {line['error']}")
     metrics = json.loads((BASELINE_APP / "model" / "metrics.json").read_text())

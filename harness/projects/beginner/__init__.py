@@ -26,10 +26,9 @@ from .static_checks import STATIC
 
 
 def _services(run: Run) -> list[Service]:
-    docker = EngineService()
     return [
-        docker,
-        BaseImageService(docker),
+        EngineService(),
+        BaseImageService(),
         RegistryService(run.workdir / "registry"),
         ActService(),
     ]

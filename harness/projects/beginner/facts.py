@@ -8,14 +8,14 @@ from typing import Any
 import httpx
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from harness import waits
+from harness import engine, waits
 from harness.errors import KataError
 from harness.pipeline import Run, run_workflows
-from harness.services import Description, EngineService, Exposure
+from harness.services import Description, Exposure
 from harness.teardown import RUN_LABEL
 from world.registry import free_port
 
-from .runtime_checks import RunContext, list_image_files
+from .runtime_checks import RunContext
 
 API_PORT = 8000
 
@@ -30,7 +30,7 @@ def inspect_image(run: Run) -> None:
     pulled back with the learner's credentials and listed (never started)."""
     ctx: RunContext = run.ctx
     assert ctx.registry is not None
-    client = run.service(EngineService).client
+    docker = engine.current()
     try:
         for tag in ctx.registry.tags(ctx.image_repository):
             record = ctx.registry.image(ctx.image_repository, tag)
@@ -44,12 +44,10 @@ def inspect_image(run: Run) -> None:
     ref = f"{ctx.registry.address}/{ctx.image_repository}:{tag}"
     creds = ctx.registry.credentials
     try:
-        client.images.pull(
-            ref, auth_config={"username": creds.username, "password": creds.password}
-        )
+        docker.pull(ref, auth_config={"username": creds.username, "password": creds.password})
         ctx.local_image = ref
-        ctx.image_attrs = client.images.get(ref).attrs
-        ctx.image_files = list_image_files(client, ref)
+        ctx.image_attrs = docker.image_attrs(ref)
+        ctx.image_files = docker.image_files(ref)
     except (DockerException, ImageNotFound) as exc:
         ctx.container_problem = f"pulling {ref} failed: {exc}"
 
@@ -68,7 +66,6 @@ class ApiContainer:
     name = "API container"
 
     def __init__(self, run: Run, image: str) -> None:
-        self.client = run.service(EngineService).client
         self.run_id = run.report.run_id
         self.image = image
         self.port = 0
@@ -76,9 +73,8 @@ class ApiContainer:
 
     def start(self) -> None:
         self.port = free_port()
-        self.container = self.client.containers.run(
+        self.container = engine.current().run(
             self.image,
-            detach=True,
             name=f"kata-{self.run_id}-api",
             labels={RUN_LABEL: self.run_id},
             ports={f"{API_PORT}/tcp": ("127.0.0.1", self.port)},

@@ -10,7 +10,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tarfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -356,38 +355,3 @@ def container_latency(ctx: RunContext) -> Outcome:
     if p95 > LATENCY_BUDGET_MS:
         return failed(message, p50_ms=p50, p95_ms=p95)
     return passed(message, p50_ms=p50, p95_ms=p95)
-
-
-def list_image_files(client: Any, image: str, limit_s: float = 120.0) -> list[str]:
-    """Paths inside an image, read from `docker export` of a never-started container."""
-    container = client.containers.create(image, command=["true"], labels={"kata.scratch": "1"})
-    names: list[str] = []
-    try:
-        stream = container.export(chunk_size=1 << 20)
-
-        class _Reader:
-            def __init__(self) -> None:
-                self._buf = b""
-                self._it = iter(stream)
-
-            def read(self, n: int = -1) -> bytes:
-                while n < 0 or len(self._buf) < n:
-                    try:
-                        self._buf += next(self._it)
-                    except StopIteration:
-                        break
-                if n < 0:
-                    out, self._buf = self._buf, b""
-                else:
-                    out, self._buf = self._buf[:n], self._buf[n:]
-                return out
-
-        deadline = time.monotonic() + limit_s
-        with tarfile.open(fileobj=_Reader(), mode="r|") as tar:  # type: ignore[call-overload]
-            for member in tar:
-                names.append(member.name.lstrip("./"))
-                if time.monotonic() > deadline:
-                    break
-    finally:
-        container.remove(force=True)
-    return names

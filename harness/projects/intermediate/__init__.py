@@ -31,8 +31,7 @@ from .tf_checks import TERRAFORM as TERRAFORM_CHECKS
 
 
 def _services(run: Run) -> list[Service]:
-    docker = EngineService()
-    base = BaseImageService(docker)
+    base = BaseImageService()
     aws = AwsService(
         bucket=STATE_BUCKET,
         lock_table=LOCK_TABLE,
@@ -40,12 +39,12 @@ def _services(run: Run) -> list[Service]:
         stand_in="moto stands in for AWS (EC2, S3 state backend, DynamoDB locks)",
     )
     return [
-        docker,
+        EngineService(),
         base,
         RegistryService(run.workdir / "registry"),
         aws,
         TerraformService(run.workdir / "tf-run", aws, state_key=STATE_KEY),
-        VmService(docker, base, aws, run.report.run_id, run.console.progress),
+        VmService(base, aws, run.report.run_id, run.console.progress),
         ActService(),
     ]
 
