@@ -176,14 +176,22 @@ class CheckList(Generic[Ctx]):
             check.run
         )
 
+    def _ordered(self) -> list[Check[Ctx]]:
+        """Registration order, or the manifest's order for a list bound to one (so a project
+        may register shared checks anywhere and still runs them as its manifest lists them)."""
+        if self.manifest is None:
+            return self._checks
+        order = {cid: i for i, cid in enumerate(self.manifest.ids())}
+        return sorted(self._checks, key=lambda c: order.get(c.id, len(order)))
+
     def __iter__(self) -> Iterator[Check[Ctx]]:
-        return iter(self._checks)
+        return iter(self._ordered())
 
     def __len__(self) -> int:
         return len(self._checks)
 
     def ids(self) -> list[str]:
-        return [c.id for c in self._checks]
+        return [c.id for c in self._ordered()]
 
     def get(self, id: str) -> Check[Ctx]:
         for c in self._checks:

@@ -12,7 +12,7 @@ from harness.act_runner import ActRun
 from harness.canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
-from harness.projects.beginner import runtime_checks as basic
+from harness.projects import common
 from harness.sandbox import Sandbox
 from world.terraform.k8s_provider.client import Connection, KubeClient
 
@@ -183,7 +183,7 @@ GATES = CheckList[PromoteContext](MANIFEST)
 CANARY = CheckList[PromoteContext](MANIFEST)
 OUTCOME = CheckList[PromoteContext](MANIFEST)
 
-PIPELINE.include(basic.PIPELINE.get("pipeline.act-run"))
+common.register(PIPELINE, "pipeline.act-run")
 
 
 def _ran(ctx: PromoteContext) -> Outcome | None:

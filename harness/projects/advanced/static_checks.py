@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
-from harness.projects.beginner import static_checks as basic
+from harness.projects import common
 from harness.static.context import StaticContext, step_runs, transitive_needs
 from harness.workflows import PushEvent, Workflow, fires_on_push
 
@@ -20,7 +20,7 @@ VALIDATE_RUN = re.compile(r"\bpython3?\s+[\w./-]*validate[\w.]*")
 FORCED_CUDA = re.compile(r"--device[ =]cuda\b")
 
 
-STATIC.include(basic.STATIC.get("workflow.valid"))
+common.register(STATIC, "workflow.valid", "secrets.none-hardcoded")
 
 
 def environment_of(job: dict[str, Any]) -> str:
@@ -139,6 +139,3 @@ def tf_fmt(ctx: StaticContext) -> Outcome:
     if unformatted:
         return failed("needs `terraform fmt`: " + ", ".join(unformatted[:6]))
     return passed("all .tf files formatted")
-
-
-STATIC.include(basic.STATIC.get("secrets.none-hardcoded"))

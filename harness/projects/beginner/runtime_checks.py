@@ -21,6 +21,8 @@ import httpx
 from harness.act_runner import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
+from harness.projects import common
+from harness.projects.common import CANONICAL
 from harness.sandbox import Sandbox
 from world.actions.artifacts import artifact_files, artifact_names
 from world.registry import ImageRecord, LocalRegistry
@@ -34,12 +36,6 @@ MIN_ACCURACY = 0.90
 SIZE_BUDGET_MB = 600
 LATENCY_BUDGET_MS = 500
 MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
-# One unambiguous flower per class (close to the class means).
-CANONICAL = [
-    ([5.0, 3.4, 1.5, 0.2], "setosa"),
-    ([5.9, 2.8, 4.3, 1.3], "versicolor"),
-    ([6.6, 3.0, 5.6, 2.0], "virginica"),
-]
 MALFORMED: list[tuple[str, str | bytes]] = [
     ("missing `instances`", json.dumps({"features": [[5.1, 3.5, 1.4, 0.2]]})),
     ("3 features instead of 4", json.dumps({"instances": [[5.1, 3.5, 1.4]]})),
@@ -70,39 +66,13 @@ class RunContext:
 
 MANIFEST = load_manifest("beginner")
 PIPELINE = CheckList[RunContext](MANIFEST)
+common.register(PIPELINE, "pipeline.act-run")
 MODEL = CheckList[RunContext](MANIFEST)
 IMAGE = CheckList[RunContext](MANIFEST)
 CONTAINER = CheckList[RunContext](MANIFEST)
 
 
 # --- pipeline -------------------------------------------------------------------------------
-
-
-@PIPELINE.check("pipeline.act-run")
-def act_run(ctx: RunContext) -> Outcome:
-    run = ctx.act
-    if run is None:
-        return skipped(ctx.not_run_reason or "the workflow was not run")
-    if run.timed_out:
-        return failed(f"the workflow did not finish within its time limit ({run.duration_s:.0f} s)")
-    if not run.jobs:
-        errors = "; ".join(run.errors[:3]) or "act started no job"
-        return failed(f"no job ran: {errors}")
-    bad = [j for j in run.jobs.values() if j.result != "success"]
-    if bad or run.returncode != 0:
-        parts = []
-        for job in bad:
-            step = job.failed_step()
-            where = f" at step `{step.name.splitlines()[0][:80]}`" if step else ""
-            parts.append(f"job `{job.job}` {job.result}{where}")
-        detail = "; ".join(parts) or f"act exited {run.returncode}"
-        tail = next((j.tail(12) for j in bad if j.output), "")
-        return failed(detail + (f"\n--- last output ---\n{tail}" if tail else ""))
-    jobs = ", ".join(
-        f"{j.job} ({len([s for s in j.steps if s.stage == 'Main'])} steps)"
-        for j in run.jobs.values()
-    )
-    return passed(f"all jobs succeeded in {run.duration_s:.1f} s: {jobs}")
 
 
 # --- model artifact -------------------------------------------------------------------------

@@ -6,55 +6,31 @@ import re
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
+from harness.projects import common
+from harness.projects.common import PROVIDED_SECRETS, secret_references
 from harness.static.context import StaticContext, step_runs, step_uses, transitive_needs
 from harness.static.dockerfile import hadolint
 from harness.static.requirements import parse_requirements
-from harness.static.secrets_scan import scan_project
-from harness.workflows import PushEvent, fires_on_push
 
 MANIFEST = load_manifest("beginner")
 STATIC = CheckList[StaticContext](MANIFEST)
-OTHER_BRANCH = "feature/kata-check"
 TRAIN_RUN = re.compile(r"\bpython3?\s+(-m\s+)?[\w./-]*train")
 IMAGE_RUN = re.compile(r"\bdocker\s+(push|buildx\s+build|build)\b")
 ROOT_USERS = {"", "root", "0", "0:0", "root:root"}
+__all__ = ["PROVIDED_SECRETS", "STATIC", "secret_references"]
 
-
-def _workflow_problem(ctx: StaticContext) -> Outcome | None:
-    if not ctx.workflows.workflows:
-        return skipped("no readable workflow: " + "; ".join(ctx.workflows.errors))
-    return None
-
-
-@STATIC.check("workflow.valid")
-def workflow_valid(ctx: StaticContext) -> Outcome:
-    if ctx.workflows.errors:
-        return failed("; ".join(ctx.workflows.errors))
-    names = ", ".join(str(w.path) for w in ctx.workflows.workflows)
-    return passed(f"{len(ctx.workflows.workflows)} workflow(s): {names}")
-
-
-@STATIC.check("workflow.trigger-main")
-def trigger_main(ctx: StaticContext) -> Outcome:
-    if (problem := _workflow_problem(ctx)) is not None:
-        return problem
-    main = [w for w in ctx.workflows.workflows if fires_on_push(w, PushEvent("refs/heads/main"))]
-    other = [
-        w
-        for w in ctx.workflows.workflows
-        if fires_on_push(w, PushEvent(f"refs/heads/{OTHER_BRANCH}"))
-    ]
-    if not main:
-        return failed("no workflow runs on a push to main")
-    if other:
-        names = ", ".join(str(w.path) for w in other)
-        return failed(f"{names} also run(s) on a push to `{OTHER_BRANCH}`")
-    return passed(f"{', '.join(str(w.path) for w in main)} run(s) on push to main only")
+common.register(
+    STATIC,
+    "workflow.valid",
+    "workflow.trigger-main",
+    "secrets.none-hardcoded",
+    "workflow.known-secrets",
+)
 
 
 @STATIC.check("workflow.job-needs")
 def job_needs(ctx: StaticContext) -> Outcome:
-    if (problem := _workflow_problem(ctx)) is not None:
+    if (problem := common.workflow_problem(ctx)) is not None:
         return problem
     for wf in ctx.workflows.workflows:
         jobs = wf.jobs
@@ -81,7 +57,7 @@ def job_needs(ctx: StaticContext) -> Outcome:
 
 @STATIC.check("workflow.registry-login")
 def registry_login(ctx: StaticContext) -> Outcome:
-    if (problem := _workflow_problem(ctx)) is not None:
+    if (problem := common.workflow_problem(ctx)) is not None:
         return problem
     for wf in ctx.workflows.workflows:
         for _job, step in wf.steps():
@@ -115,15 +91,6 @@ def deps_pinned(ctx: StaticContext) -> Outcome:
         shown = ", ".join(f"`{r.text}` (line {r.line})" for r in loose[:6])
         return failed(f"{len(loose)} of {len(reqs)} not pinned: {shown}")
     return passed(f"all {len(reqs)} requirements pinned with ==")
-
-
-@STATIC.check("secrets.none-hardcoded")
-def no_hardcoded_secrets(ctx: StaticContext) -> Outcome:
-    findings = scan_project(ctx.root)
-    if findings:
-        shown = "; ".join(str(f) for f in findings[:6])
-        return failed(f"{len(findings)} finding(s): {shown}")
-    return passed("no credential found in workflows, Dockerfile or code")
 
 
 def _dockerfile_missing(ctx: StaticContext) -> Outcome | None:
@@ -186,45 +153,3 @@ def dockerfile_healthcheck(ctx: StaticContext) -> Outcome:
     if health.args.strip().upper() == "NONE":
         return failed(f"line {health.line}: HEALTHCHECK NONE switches health checking off")
     return passed(f"line {health.line}: HEALTHCHECK {health.args[:60]}")
-
-
-PROVIDED_SECRETS = ("REGISTRY_USERNAME", "REGISTRY_PASSWORD", "GITHUB_TOKEN")
-SECRET_REF = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-
-
-def secret_references(text: str) -> list[tuple[int, str]]:
-    """(line, NAME) for every `secrets.NAME` or `secrets['NAME']` outside YAML comments."""
-    refs = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.lstrip().startswith("#"):
-            continue
-        for match in SECRET_REF.finditer(line):
-            refs.append((number, match.group(1) or match.group(2)))
-    return refs
-
-
-@STATIC.check("workflow.known-secrets")
-def known_secrets(ctx: StaticContext) -> Outcome:
-    folder = ctx.root / ".github" / "workflows"
-    files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []
-    if not files:
-        return skipped("no workflow file in .github/workflows")
-    unknown: list[str] = []
-    used: set[str] = set()
-    for path in files:
-        rel = path.relative_to(ctx.root)
-        for line, name in secret_references(path.read_text(encoding="utf-8", errors="replace")):
-            # GitHub matches secret names case-insensitively
-            if name.upper() in PROVIDED_SECRETS:
-                used.add(name.upper())
-            else:
-                unknown.append(f"`secrets.{name}` ({rel}:{line})")
-    if unknown:
-        return failed(
-            f"{len(unknown)} reference(s) to a secret the repository does not define: "
-            + ", ".join(unknown[:6])
-            + f"; defined: {', '.join(PROVIDED_SECRETS)}"
-        )
-    if not used:
-        return passed("the workflows reference no secret")
-    return passed("every referenced secret exists: " + ", ".join(sorted(used)))

@@ -20,7 +20,7 @@ import httpx
 from harness.act_runner import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
-from harness.projects.beginner import runtime_checks as basic
+from harness.projects import common
 from harness.sandbox import Sandbox
 from world.actions.artifacts import artifact_files, artifact_names
 
@@ -102,8 +102,8 @@ def probe_api(address: str) -> ApiObservation:
         return ApiObservation(address, False, False, f"GET /health: {type(exc).__name__}")
     if health.status_code != 200:
         return ApiObservation(address, False, False, f"GET /health answered {health.status_code}")
-    features = [f for f, _ in basic.CANONICAL]
-    expected = [label for _, label in basic.CANONICAL]
+    features = [f for f, _ in common.CANONICAL]
+    expected = [label for _, label in common.CANONICAL]
     try:
         resp = httpx.post(f"{base}/predict", json={"instances": features}, timeout=5)
         got = resp.json().get("predictions")
@@ -120,7 +120,7 @@ PIPELINE = CheckList[DeployContext](MANIFEST)
 DEPLOY = CheckList[DeployContext](MANIFEST)
 TEARDOWN = CheckList[DeployContext](MANIFEST)
 
-PIPELINE.include(basic.PIPELINE.get("pipeline.act-run"))
+common.register(PIPELINE, "pipeline.act-run")
 
 
 def _ran(ctx: DeployContext) -> Outcome | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
-from harness.projects.beginner import static_checks as basic
+from harness.projects import common
 from harness.static.context import StaticContext
 from harness.static.tracked import tracked_files
 
@@ -42,8 +42,13 @@ MANIFEST = load_manifest("intermediate")
 STATIC = CheckList[TfStaticContext](MANIFEST)
 
 
-STATIC.include(basic.STATIC.get("workflow.valid"))
-STATIC.include(basic.STATIC.get("workflow.trigger-main"))
+common.register(
+    STATIC,
+    "workflow.valid",
+    "workflow.trigger-main",
+    "secrets.none-hardcoded",
+    "workflow.known-secrets",
+)
 
 
 def _run_unique(name: str, text: str) -> bool:
@@ -138,7 +143,3 @@ def tf_fmt(ctx: TfStaticContext) -> Outcome:
     if unformatted:
         return failed("needs `terraform fmt`: " + ", ".join(unformatted[:6]))
     return passed("all .tf files formatted")
-
-
-STATIC.include(basic.STATIC.get("secrets.none-hardcoded"))
-STATIC.include(basic.STATIC.get("workflow.known-secrets"))
