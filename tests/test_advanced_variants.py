@@ -31,8 +31,8 @@ def files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_holdout_is_advanced_own_and_never_trained_on() -> None:
-    assert HOLDOUT.parent.name == "advanced" and HOLDOUT.is_file()
+def test_the_holdout_is_shared_by_no_project_and_never_trained_on() -> None:
+    assert HOLDOUT.parent.name == "projects" and HOLDOUT.is_file()
     header = HOLDOUT.read_text().splitlines()[0]
     assert header == "sepal_length,sepal_width,petal_length,petal_width,species"
     held = rows(HOLDOUT)

@@ -14,7 +14,6 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import bcrypt
@@ -22,6 +21,7 @@ import httpx
 
 from harness import waits
 from harness.errors import HarnessError
+from world.lifecycle import Managed
 
 REGISTRY_BINARY = "docker-registry"
 REGISTRY_FIX = "install the CNCF registry: `apt-get install -y docker-registry`"
@@ -64,7 +64,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class LocalRegistry:
+class LocalRegistry(Managed):
     """`with LocalRegistry(workdir) as reg:` gives a running, authenticated registry."""
 
     def __init__(self, workdir: Path, *, username: str = "kata-learner") -> None:
@@ -135,17 +135,6 @@ class LocalRegistry:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
-
-    def __enter__(self) -> LocalRegistry:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- reading what was pushed, through the registry's own HTTP API ---------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from harness.act_runner import ActRun
@@ -18,6 +19,9 @@ from harness.static.secrets_scan import scan_project
 from harness.workflows import PushEvent, fires_on_push
 
 OTHER_BRANCH = "feature/kata-check"
+# The 30 iris flowers no project trains on (iris has 150; every solution trains on the same
+# 120), so every level scores its models on this one file, kept here and in no project.
+IRIS_HOLDOUT = Path(__file__).parent / "iris_holdout.csv"
 
 # One unambiguous flower per class (close to the class means).
 CANONICAL = [

@@ -20,6 +20,7 @@ from .base import (
     TERRAFORM,
     Description,
     Exposure,
+    QuietService,
     Requirement,
     Service,
     ServiceSet,
@@ -27,7 +28,13 @@ from .base import (
 )
 from .cloud import AwsService, TerraformService, VmService, terraform_env
 from .cluster import ClusterService, cuda_note
-from .containers import ActService, BaseImageService, EngineService, RegistryService
+from .containers import (
+    ActService,
+    BaseImageService,
+    EngineService,
+    RegistryService,
+    image_services,
+)
 
 __all__ = [
     "ENGINE",
@@ -40,6 +47,7 @@ __all__ = [
     "Description",
     "EngineService",
     "Exposure",
+    "QuietService",
     "RegistryService",
     "Requirement",
     "Service",
@@ -48,5 +56,6 @@ __all__ = [
     "VmService",
     "cuda_note",
     "first_missing",
+    "image_services",
     "terraform_env",
 ]

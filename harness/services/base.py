@@ -53,6 +53,25 @@ class Service(Protocol):
 S = TypeVar("S", bound=Service)
 
 
+class QuietService:
+    """Defaults for a service that holds nothing to remove, shows nothing in the banner and
+    hands the workflow nothing; subclasses override what they have."""
+
+    name = "service"
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> list[str]:
+        return []
+
+    def describe(self) -> Description:
+        return Description()
+
+    def exposes(self) -> Exposure:
+        return Exposure()
+
+
 class ServiceSet:
     """The run's started services, stopped in reverse order by one owner. `stop_all` never
     raises: a service that fails to stop is a teardown problem in the report."""

@@ -10,10 +10,10 @@ from harness.errors import KataError
 from world import base_image
 from world.registry import LocalRegistry
 
-from .base import Description, Exposure
+from .base import Description, Exposure, QuietService
 
 
-class EngineService:
+class EngineService(QuietService):
     """The Docker engine every container stage talks to (the host's; a later step gives a
     graded submission its own)."""
 
@@ -28,21 +28,11 @@ class EngineService:
             raise KataError(f"needs a Docker engine: {status.reason}; fix: {status.fix}")
         self.version = status.version
 
-    def stop(self) -> list[str]:
-        return []  # the teardown proof still needs the engine; the process's engine stays
-
-    @property
-    def engine(self) -> engine.Engine:
-        return engine.current()
-
     def describe(self) -> Description:
         return Description({"engine": f"Docker {self.version}"})
 
-    def exposes(self) -> Exposure:
-        return Exposure()
 
-
-class BaseImageService:
+class BaseImageService(QuietService):
     """The Python base image the learner's Dockerfile gets as `BASE_IMAGE`: pulled, or
     seeded from Debian packages where nothing can be pulled (a stand-in, said so)."""
 
@@ -53,9 +43,6 @@ class BaseImageService:
 
     def start(self) -> None:
         self.image = base_image.ensure_base_image()
-
-    def stop(self) -> list[str]:
-        return []  # kept: it is the machine's base image, not the run's
 
     @property
     def name_or_empty(self) -> str:
@@ -97,7 +84,7 @@ class RegistryService:
         return Exposure(redact=[self.registry.credentials.password], pids=[pid] if pid else [])
 
 
-class ActService:
+class ActService(QuietService):
     """act in host mode: every runs-on label mapped to the host, remote actions swapped for
     offline stand-ins. It holds no process between runs; `describe` is what the banner
     says of the runner."""
@@ -107,14 +94,14 @@ class ActService:
     def __init__(self, runner: str = "act, host mode") -> None:
         self.runner = runner
 
-    def start(self) -> None:
-        return None
-
-    def stop(self) -> list[str]:
-        return []
-
     def describe(self) -> Description:
-        return Description({"runner": self.runner})
+        return Description(
+            {"runner": self.runner},
+            ["offline stand-ins for remote actions (world/actions/stand_ins)"],
+        )
 
-    def exposes(self) -> Exposure:
-        return Exposure()
+
+def image_services(workdir: Path) -> tuple[EngineService, BaseImageService, RegistryService]:
+    """What every project that builds an image starts first: the engine, the base image and
+    the run's registry (its storage under `workdir`)."""
+    return EngineService(), BaseImageService(), RegistryService(workdir / "registry")

@@ -16,13 +16,13 @@ from __future__ import annotations
 import contextlib
 import secrets
 from pathlib import Path
-from types import TracebackType
 from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 from docker.errors import DockerException, NotFound
 
 from harness import engine
+from world.lifecycle import Managed
 
 from . import runtime
 from .admission import Admission
@@ -98,7 +98,7 @@ def open_cluster(
     return LocalClusterStandIn(run_id, workdir, registry=registry)
 
 
-class LocalClusterStandIn:
+class LocalClusterStandIn(Managed):
     """A one-node Kubernetes stand-in on the local Docker engine, everything on loopback."""
 
     name = "local-stand-in"
@@ -270,17 +270,6 @@ class LocalClusterStandIn:
         return httpx.Client(
             base_url=self.api_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
         )
-
-    def __enter__(self) -> LocalClusterStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 __all__ = ["BACKENDS", "ClusterBackend", "KindCluster", "LocalClusterStandIn", "open_cluster"]

@@ -34,7 +34,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import yaml
@@ -42,6 +41,7 @@ import yaml
 from harness import engine, waits
 from harness.canary import KIND_UPSTREAM_VALUE, UPSTREAM_HEADER
 from harness.errors import HarnessError
+from world.lifecycle import Managed
 
 from .kubeconfig import write_kubeconfig
 
@@ -288,7 +288,7 @@ class TcpRelay:
         self._server.close()
 
 
-class KindCluster:
+class KindCluster(Managed):
     """A kind cluster with ingress-nginx, wired to the run's local registry."""
 
     name = "kind"
@@ -474,14 +474,3 @@ class KindCluster:
         return (
             [f"kind cluster {self.plan.name}"] if self.plan.name in clusters.stdout.split() else []
         )
-
-    def __enter__(self) -> KindCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

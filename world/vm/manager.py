@@ -23,7 +23,6 @@ import re
 import socket
 import threading
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ from botocore.config import Config  # type: ignore[import-untyped, unused-ignore
 from docker.errors import DockerException, NotFound
 
 from harness import engine, waits
+from world.lifecycle import Managed
 
 from .addressing import vm_address
 from .image import VM_IMAGE
@@ -82,7 +82,7 @@ def wait_for_ssh(address: str, timeout: float = 10.0, port: int = 22) -> bool:
     return waits.succeeds_within(greeting, timeout_s=timeout, interval_s=0.05)
 
 
-class VmManager:
+class VmManager(Managed):
     """The VMs of one run. Thread-safe; the watcher logs errors and never raises."""
 
     def __init__(
@@ -317,6 +317,10 @@ class VmManager:
 
     # -- the watcher -----------------------------------------------------------------------
 
+    def start(self) -> VmManager:
+        self.watch()
+        return self
+
     def watch(self) -> None:
         """Run sync() every `interval` seconds in a background thread until stop()."""
         with self._state_lock:
@@ -366,15 +370,3 @@ class VmManager:
         for problem in problems:
             log.warning("VM teardown: %s", problem)
         return problems
-
-    def __enter__(self) -> VmManager:
-        self.watch()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -17,13 +17,11 @@ from harness.services import (
     TERRAFORM,
     ActService,
     AwsService,
-    BaseImageService,
     ClusterService,
-    EngineService,
-    RegistryService,
     Service,
     TerraformService,
     cuda_note,
+    image_services,
 )
 from harness.static.context import StaticContext
 from world.cluster import ClusterBackend
@@ -40,15 +38,15 @@ STATE_BUCKET = "kata-tfstate"
 
 
 def _services(run: Run) -> list[Service]:
-    registry = RegistryService(run.workdir / "registry")
+    docker, base, registry = image_services(run.workdir)
     aws = AwsService(
         bucket=STATE_BUCKET,
         stack={"state": "S3 on moto at {endpoint}"},
         stand_in="moto stands in for the S3 state backend",
     )
     return [
-        EngineService(),
-        BaseImageService(),
+        docker,
+        base,
         registry,
         aws,
         ClusterService(run.options.cluster, run.report.run_id, run.workdir / "cluster", registry),

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import KataError
+from harness.errors import KataError
+
 from .variants import HOLDOUT, SOLUTION, copy_solution
 
 V1_EPOCHS = 20

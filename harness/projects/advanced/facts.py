@@ -98,8 +98,7 @@ def current_production(run: Run) -> None:
     with run.stages.timed("baseline v1"):
         try:
             ctx.stable_image, ctx.baseline_accuracy = build_baseline(
-                registry,
-                run.service(BaseImageService).name_or_empty,
+                registry, run.service(BaseImageService).name_or_empty, run.workdir
             )
             env = tfenv.full_env({**tfenv.env(), **run.service(ClusterService).exposes().env})
             predeploy(run.sandbox.repo, run.workdir, env, registry, ctx.stable_image)

@@ -4,7 +4,6 @@ remote state the pipeline continues from. The canary replaces it; a rollback ret
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,23 +13,25 @@ from harness.errors import KataError
 from harness.terraform import runner as tf
 from world.registry import LocalRegistry
 
-BASELINE_APP = Path(__file__).parent / "baseline_app"
+from .baseline import materialize_baseline_app
+
 IMAGE_NAME = "kata/iris-api"
 ENVIRONMENTS = ("staging", "prod")
 
 
-def build_baseline(registry: LocalRegistry, base: str) -> tuple[str, float]:
-    """Build and push v1; returns its reference and its model's held-out accuracy."""
+def build_baseline(registry: LocalRegistry, base: str, workdir: Path) -> tuple[str, float]:
+    """Build and push v1 (the solution's own sources with a model trained the v1 way, see
+    baseline.py); returns its reference and its model's held-out accuracy."""
     ref = f"{registry.address}/{IMAGE_NAME}:v1"
+    app = materialize_baseline_app(workdir / "baseline-v1")
     docker = engine.current()
-    docker.build(path=str(BASELINE_APP), tag=ref, buildargs={"BASE_IMAGE": base}, rm=True)
+    docker.build(path=str(app.path), tag=ref, buildargs={"BASE_IMAGE": base}, rm=True)
     creds = registry.credentials
     auth = {"username": creds.username, "password": creds.password}
     for line in docker.push(ref, auth_config=auth):
         if "error" in line:
             raise KataError(f"pushing the baseline image failed: {line['error']}")
-    metrics = json.loads((BASELINE_APP / "model" / "metrics.json").read_text())
-    return ref, float(metrics.get("holdout_accuracy", metrics["accuracy"]))
+    return ref, app.accuracy
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> None:

@@ -15,14 +15,15 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from ...drills.model import Edit, Replace
-from ...drills.workspace import COPY_IGNORE
-from ...grading import KATA_ROOT
+from harness.drills.model import Edit, Replace
+from harness.drills.workspace import COPY_IGNORE
+from harness.grading import KATA_ROOT
+from harness.projects.common import IRIS_HOLDOUT
 
 SOLUTION = KATA_ROOT / "solutions" / "advanced"
 """The reference solution every variant is made from."""
 
-HOLDOUT = Path(__file__).resolve().parent / "holdout.csv"
+HOLDOUT = IRIS_HOLDOUT  # the flowers no solution trains on (harness/projects/common.py)
 """Advanced's own held-out rows (30 iris flowers, 10 per species) that the solution's
 training data (`data/iris_train.csv`, 120 rows) never contains: the grader scores the
 uploaded model and the baseline v1 on it. Iris has 150 flowers, so these are the same 30

@@ -13,10 +13,9 @@ from harness.services import (
     ENGINE,
     REGISTRY_BINARY,
     ActService,
-    BaseImageService,
-    EngineService,
     RegistryService,
     Service,
+    image_services,
 )
 from harness.static.context import StaticContext
 
@@ -26,12 +25,7 @@ from .static_checks import STATIC
 
 
 def _services(run: Run) -> list[Service]:
-    return [
-        EngineService(),
-        BaseImageService(),
-        RegistryService(run.workdir / "registry"),
-        ActService(),
-    ]
+    return [*image_services(run.workdir), ActService()]
 
 
 def _context(run: Run) -> RunContext:

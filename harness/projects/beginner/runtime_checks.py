@@ -30,7 +30,7 @@ from world.registry import ImageRecord, LocalRegistry
 from .evaluate import load_rows
 
 HERE = Path(__file__).parent
-HOLDOUT = HERE / "holdout.csv"
+HOLDOUT = common.IRIS_HOLDOUT
 IMAGE_NAME = "kata/iris-api"
 MIN_ACCURACY = 0.90
 SIZE_BUDGET_MB = 600

@@ -16,12 +16,10 @@ from harness.services import (
     TERRAFORM,
     ActService,
     AwsService,
-    BaseImageService,
-    EngineService,
-    RegistryService,
     Service,
     TerraformService,
     VmService,
+    image_services,
 )
 
 from .facts import LOCK_TABLE, STATE_BUCKET, STATE_KEY, run_pipeline, terraform_tier
@@ -31,7 +29,7 @@ from .tf_checks import TERRAFORM as TERRAFORM_CHECKS
 
 
 def _services(run: Run) -> list[Service]:
-    base = BaseImageService()
+    docker, base, registry = image_services(run.workdir)
     aws = AwsService(
         bucket=STATE_BUCKET,
         lock_table=LOCK_TABLE,
@@ -39,9 +37,9 @@ def _services(run: Run) -> list[Service]:
         stand_in="moto stands in for AWS (EC2, S3 state backend, DynamoDB locks)",
     )
     return [
-        EngineService(),
+        docker,
         base,
-        RegistryService(run.workdir / "registry"),
+        registry,
         aws,
         TerraformService(run.workdir / "tf-run", aws, state_key=STATE_KEY),
         VmService(base, aws, run.report.run_id, run.console.progress),
