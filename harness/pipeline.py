@@ -87,6 +87,11 @@ class Tier:
     prepare: Callable[[Run, ServiceSet], Any]
 
 
+def static_tier(checks: CheckList[Any], context: Callable[[Path], Any]) -> Tier:
+    """The static tier: `checks` over `context(project folder)`, no services."""
+    return Tier("static", "static checks", checks, lambda run, _: context(run.options.project_dir))
+
+
 @dataclass(frozen=True)
 class Stage:
     """A runtime stage: `gather` collects the facts its checks judge (timed as `timing`);

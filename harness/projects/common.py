@@ -150,6 +150,14 @@ STATIC_CHECKS: dict[str, Callable[[StaticContext], Outcome]] = {
 PIPELINE_CHECKS: dict[str, Callable[[Any], Outcome]] = {"pipeline.act-run": act_run}
 
 
+WORKFLOW_BASICS = (
+    "workflow.valid",
+    "workflow.trigger-main",
+    "secrets.none-hardcoded",
+    "workflow.known-secrets",
+)
+
+
 def register(checks: CheckList[Any], *ids: str) -> None:
     """Grade these shared checks in `checks` (metadata from that list's manifest)."""
     for check_id in ids:

@@ -10,7 +10,7 @@ cluster with ingress-nginx; Terraform state lives in S3 on moto.
 
 from __future__ import annotations
 
-from harness.pipeline import Project, Run, Stage, Tier
+from harness.pipeline import Project, Run, Stage, Tier, static_tier
 from harness.services import (
     ENGINE,
     REGISTRY_BINARY,
@@ -76,9 +76,7 @@ PROJECT = Project(
     name="advanced",
     title="Advanced: gated multi-environment promotion with a measured canary",
     branch="dev",
-    static=Tier(
-        "static", "static checks", STATIC, lambda run, _: StaticContext(run.options.project_dir)
-    ),
+    static=static_tier(STATIC, StaticContext),
     plan=Tier("terraform", "terraform (validate, canary plan)", TERRAFORM_CHECKS, terraform_tier),
     requires=(ENGINE, REGISTRY_BINARY, TERRAFORM),
     services=_services,

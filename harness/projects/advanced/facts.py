@@ -12,6 +12,7 @@ from harness import engine
 from harness.errors import KataError
 from harness.pipeline import Run, run_workflows
 from harness.services import (
+    TERRAFORM,
     BaseImageService,
     ClusterService,
     Description,
@@ -21,7 +22,6 @@ from harness.services import (
     TerraformService,
     terraform_env,
 )
-from harness.terraform import runner as tf
 from world.cluster import LocalClusterStandIn
 
 from .gates import apply_gates, describe_gate
@@ -64,11 +64,7 @@ class PlanCluster:
 def terraform_tier(run: Run, services: ServiceSet) -> TfContext:
     options, workdir = run.options, run.workdir
     scratch = workdir / "tf-check"
-    problem = ""
-    try:
-        tf.find_terraform()
-    except tf.TerraformError as exc:
-        problem = str(exc)
+    problem = TERRAFORM.missing() or ""
     status = engine.engine_status()
     if not problem and not status.available:
         problem = f"planning against the cluster stand-in needs a Docker engine: {status.reason}"

@@ -8,7 +8,7 @@ the model on held-out rows, the pushed image, and the API container started from
 
 from __future__ import annotations
 
-from harness.pipeline import Project, Run, Stage, Tier
+from harness.pipeline import Project, Run, Stage, static_tier
 from harness.services import (
     ENGINE,
     REGISTRY_BINARY,
@@ -38,9 +38,7 @@ PROJECT = Project(
     name="beginner",
     title="Beginner: ML model training and dockerization pipeline",
     branch="main",
-    static=Tier(
-        "static", "static checks", STATIC, lambda run, _: StaticContext(run.options.project_dir)
-    ),
+    static=static_tier(STATIC, StaticContext),
     requires=(ENGINE, REGISTRY_BINARY),
     services=_services,
     context=_context,

@@ -19,13 +19,7 @@ IMAGE_RUN = re.compile(r"\bdocker\s+(push|buildx\s+build|build)\b")
 ROOT_USERS = {"", "root", "0", "0:0", "root:root"}
 __all__ = ["PROVIDED_SECRETS", "STATIC", "secret_references"]
 
-common.register(
-    STATIC,
-    "workflow.valid",
-    "workflow.trigger-main",
-    "secrets.none-hardcoded",
-    "workflow.known-secrets",
-)
+common.register(STATIC, *common.WORKFLOW_BASICS)
 
 
 @STATIC.check("workflow.job-needs")

@@ -9,7 +9,7 @@ a local VM container with sshd at the instance's (loopback) public IP.
 
 from __future__ import annotations
 
-from harness.pipeline import Project, Run, Stage, Tier
+from harness.pipeline import Project, Run, Stage, Tier, static_tier
 from harness.services import (
     ENGINE,
     REGISTRY_BINARY,
@@ -56,9 +56,7 @@ PROJECT = Project(
     name="intermediate",
     title="Intermediate: Terraform-provisioned environment, SSH deploy, integration tests, destroy",
     branch="main",
-    static=Tier(
-        "static", "static checks", STATIC, lambda run, _: TfStaticContext(run.options.project_dir)
-    ),
+    static=static_tier(STATIC, TfStaticContext),
     plan=Tier("terraform", "terraform (validate, checkov, plan)", TERRAFORM_CHECKS, terraform_tier),
     requires=(ENGINE, REGISTRY_BINARY, TERRAFORM),
     services=_services,

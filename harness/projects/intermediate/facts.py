@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.pipeline import Run, run_workflows
-from harness.services import AwsService, ServiceSet, VmService, terraform_env
-from harness.terraform import runner as tf
+from harness.services import TERRAFORM, AwsService, ServiceSet, VmService, terraform_env
 
 from .runtime_checks import DeployContext, Watcher
 from .tf_checks import TfContext
@@ -39,11 +38,7 @@ def terraform_tier(run: Run, services: ServiceSet) -> TfContext:
     options, report, workdir = run.options, run.report, run.workdir
     source = options.project_dir / "terraform"
     scratch = workdir / "tf-check"
-    problem = ""
-    try:
-        tf.find_terraform()
-    except tf.TerraformError as exc:
-        problem = str(exc)
+    problem = TERRAFORM.missing() or ""
     if not problem and not source.is_dir():
         problem = "no terraform/ folder"
     if problem:

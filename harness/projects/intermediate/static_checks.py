@@ -42,13 +42,7 @@ MANIFEST = load_manifest("intermediate")
 STATIC = CheckList[TfStaticContext](MANIFEST)
 
 
-common.register(
-    STATIC,
-    "workflow.valid",
-    "workflow.trigger-main",
-    "secrets.none-hardcoded",
-    "workflow.known-secrets",
-)
+common.register(STATIC, *common.WORKFLOW_BASICS)
 
 
 def _run_unique(name: str, text: str) -> bool:
