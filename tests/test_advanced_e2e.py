@@ -11,7 +11,6 @@ import pytest
 
 import docker
 from harness.checks import Status
-from harness.errors import HarnessError
 from harness.projects import advanced
 from harness.report.model import Report
 from harness.report.terminal import Console
@@ -100,11 +99,14 @@ def test_kind_backend_where_kind_cannot_run_says_so_and_cleans_up(
         pytest.skip("kind can run here: test_solution_on_kind covers this backend")
     client = docker.from_env()
     before = _kata_objects(client)
-    with pytest.raises(HarnessError) as caught:
-        run_grade(SOLUTION, monkeypatch, ["staging", "production"], cluster="kind")
-    message = str(caught.value)
-    assert message.startswith("kind cannot run here: ")
+    report, console = run_grade(SOLUTION, monkeypatch, ["staging", "production"], cluster="kind")
+    message = report.harness_error  # a report with the reason (exit 2), no traceback
+    assert message.startswith("the run could not be set up: kind cannot run here: "), console
     assert "leave out `--cluster kind`" in message
+    runtime = [r for r in report.results if r.stage not in ("static", "terraform")]
+    assert runtime and {r.status for r in runtime} == {Status.SKIP}
+    assert {r.message for r in runtime} == {message}
+    assert report.teardown.get("clean"), report.teardown
     assert _kata_objects(client) <= before  # registry, moto and the rest were torn down
 
 
