@@ -15,8 +15,7 @@ from harness.services import (
     TERRAFORM,
     BaseImageService,
     ClusterService,
-    Description,
-    Exposure,
+    QuietService,
     RegistryService,
     ServiceSet,
     TerraformService,
@@ -39,7 +38,7 @@ from .scoring import score_model
 from .tf_checks import TfContext
 
 
-class PlanCluster:
+class PlanCluster(QuietService):
     """A cluster stand-in of the plan tier's own: Terraform plans against its API."""
 
     name = "plan cluster"
@@ -53,12 +52,6 @@ class PlanCluster:
     def stop(self) -> list[str]:
         self.cluster.stop()
         return []
-
-    def describe(self) -> Description:
-        return Description()
-
-    def exposes(self) -> Exposure:
-        return Exposure()
 
 
 def terraform_tier(run: Run, services: ServiceSet) -> TfContext:

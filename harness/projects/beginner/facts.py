@@ -11,7 +11,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 from harness import engine, waits
 from harness.errors import KataError
 from harness.pipeline import Run, run_workflows
-from harness.services import Description, Exposure
+from harness.services import QuietService
 from harness.teardown import RUN_LABEL
 from world.registry import free_port
 
@@ -59,7 +59,7 @@ def no_image(run: Run) -> str | None:
     return None
 
 
-class ApiContainer:
+class ApiContainer(QuietService):
     """The learner's image, started as the prediction API on a loopback port: a service of
     the run (labelled, removed at teardown like every other)."""
 
@@ -88,12 +88,6 @@ class ApiContainer:
             except (APIError, DockerException):
                 pass
         return []
-
-    def describe(self) -> Description:
-        return Description()
-
-    def exposes(self) -> Exposure:
-        return Exposure()
 
 
 def start_container(run: Run) -> None:

@@ -8,7 +8,6 @@ finished (and before the harness cleans anything up) it records what was left be
 from __future__ import annotations
 
 import threading
-import time
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from harness import waits
 from harness.act_runner import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
@@ -235,9 +235,4 @@ def no_vm_left(ctx: DeployContext) -> Outcome:
 
 
 def wait_until(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    return waits.succeeds_within(predicate, timeout_s=timeout, retry_on=())

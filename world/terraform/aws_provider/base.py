@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from tf.types import Unknown
 
+from harness import waits
 from world.terraform.provider_kit import Component
 
 from .errors import ProviderError, error_code, is_not_found
@@ -106,16 +106,15 @@ def wait_for(
     what: str, probe: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60.0
 ) -> Any:
     """Poll `probe` until `done(value)`; bounded (the emulator is near-instant)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while True:
+
+    def answer() -> tuple[Any] | None:
         value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise ProviderError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
+        return (value,) if done(value) else None  # boxed: a done value may be falsy
+
+    try:
+        return waits.wait_until(answer, timeout_s=timeout, interval_s=0.1, retry_on=())[0]
+    except waits.WaitTimeout:
+        raise ProviderError(f"timed out after {timeout:.0f}s waiting for {what}") from None
 
 
 def known(value: Any) -> Any:
@@ -142,12 +141,22 @@ def shape(schema: Any, state: dict[str, Any], prior: dict[str, Any] | None) -> d
 
 
 def retry_dependency(what: str, call: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Retry a delete while the emulator reports DependencyViolation (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Retry a delete while the emulator reports DependencyViolation (bounded); after the
+    time limit the last DependencyViolation is raised."""
+    last: list[Exception] = []
+
+    def attempt() -> tuple[Any] | None:
         try:
-            return call()
+            return (call(),)
         except Exception as exc:
-            if error_code(exc) != "DependencyViolation" or time.monotonic() > deadline:
+            if error_code(exc) != "DependencyViolation":
                 raise
-            time.sleep(0.5)
+            last[:] = [exc]
+            return None
+
+    try:
+        return waits.wait_until(attempt, timeout_s=timeout, interval_s=0.5, what=what, retry_on=())[
+            0
+        ]
+    except waits.WaitTimeout:
+        raise last[0] from None

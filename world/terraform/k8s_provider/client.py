@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ssl
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+
+from harness import waits
 
 from .errors import ApiError, ProviderError
 
@@ -106,8 +107,7 @@ class KubeClient:
 
 def poll(done: Callable[[], bool], timeout: float, what: str, interval: float = 0.25) -> None:
     """Call `done` until it is true; a ProviderError after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise ProviderError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
+    try:
+        waits.wait_until(done, timeout_s=timeout, interval_s=interval, what=what, retry_on=())
+    except waits.WaitTimeout:
+        raise ProviderError(f"timed out after {timeout:.0f}s waiting for {what}") from None

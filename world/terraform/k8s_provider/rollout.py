@@ -3,9 +3,10 @@ resource's timeout, and on failure the pods' own reasons (ImagePullBackOff, not 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import quote
+
+from harness import waits
 
 from .errors import RolloutError
 
@@ -90,21 +91,25 @@ def wait_for_rollout(
 ) -> dict[str, Any]:
     """Poll the Deployment until its rollout completes; RolloutError after `timeout` s."""
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    deadline = time.monotonic() + timeout
-    while True:
+    last: dict[str, Any] = {}
+
+    def rolled_out() -> dict[str, Any] | None:
         deploy: dict[str, Any] = client.get(path)
         try:
-            complete, waiting = progress(deploy)
+            complete, last["waiting"] = progress(deploy)
         except RolloutError as exc:
             raise RolloutError(f"{exc}{pods_report(client, namespace, deploy)}") from None
-        if complete:
-            return deploy
-        if time.monotonic() > deadline:
-            raise RolloutError(
-                f"Deployment {namespace}/{name}: rollout did not finish within "
-                f"{format_seconds(timeout)}: {waiting}{pods_report(client, namespace, deploy)}"
-            )
-        time.sleep(interval)
+        last["deploy"] = deploy
+        return deploy if complete else None
+
+    try:
+        return waits.wait_until(rolled_out, timeout_s=timeout, interval_s=interval, retry_on=())
+    except waits.WaitTimeout:
+        raise RolloutError(
+            f"Deployment {namespace}/{name}: rollout did not finish within "
+            f"{format_seconds(timeout)}: {last['waiting']}"
+            f"{pods_report(client, namespace, last['deploy'])}"
+        ) from None
 
 
 def format_seconds(seconds: float) -> str:
