@@ -7,6 +7,9 @@
 It is `http.server` (standard library, one thread per connection) rather than FastAPI so that
 the harness needs no web framework at run time and every status code, header and body is
 exactly what the handler writes. See world/cluster/README.md for the API subset served.
+
+Longer than the kata's usual module, on purpose: routing, verbs, watches, patches and status
+codes are one request handler whose parts share the request's state.
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ the kubelet and the ingress controller together.
 
 One thread reconciles (woken by every store write and every readiness change, else every
 `tick` s), one runs probes; Docker calls that take time (pulls, starts, stops) run on a pool.
+
+Longer than the kata's usual module, on purpose: the reconcile loop, the pod lifecycle and
+the probe thread share one lock and one table of pods; split apart, each part would reach
+into the others' state.
 """
 
 from __future__ import annotations

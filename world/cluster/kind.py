@@ -19,6 +19,9 @@ cannot run: no `kind` binary and no way to pull kindest/node):
    hashicorp/kubernetes stand-in provider and the harness use either backend unchanged
    (kind's own client-certificate kubeconfig stays in `kind-admin.kubeconfig`);
 5. on stop, `kind delete cluster`.
+
+Longer than the kata's usual module, on purpose: the plan (a pure function, most of the
+module), the registry relay and the cluster's lifecycle make one backend, read together.
 """
 
 from __future__ import annotations

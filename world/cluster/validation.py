@@ -1,4 +1,9 @@
-"""Validation: what the API server refuses with 422 Invalid, and why (field by field)."""
+"""Validation: what the API server refuses with 422 Invalid, and why (field by field).
+
+Longer than the kata's usual module, on purpose: one small validator per kind, like the API
+server's own validation package; each stands alone, and splitting them into files would only
+add imports between them.
+"""
 
 from __future__ import annotations
 
