@@ -66,6 +66,7 @@ class StepResult:
     stage: str
     result: str
     duration_s: float
+    output: list[str] = field(default_factory=list)  # this step's lines (the run page's log)
 
 
 @dataclass
@@ -74,6 +75,8 @@ class JobResult:
     result: str = "not run"
     steps: list[StepResult] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
+    # (step id, stage) -> lines, until the step's result arrives and takes them
+    pending: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
 
     def failed_step(self) -> StepResult | None:
         return next((s for s in self.steps if s.result == "failure"), None)
@@ -358,12 +361,16 @@ def _consume(
     if not job_id:
         return
     job = jobs.setdefault(str(job_id), JobResult(str(job_id)))
+    step_ids = entry.get("stepID") or entry.get("stepid") or [""]
     if entry.get("raw_output"):
-        job.output.append(ANSI_ESCAPE.sub("", msg))
+        text = ANSI_ESCAPE.sub("", msg)
+        job.output.append(text)
         del job.output[:-MAX_KEPT_LINES]
+        own = job.pending.setdefault((str(step_ids[0]), str(entry.get("stage", ""))), [])
+        own.append(text)
+        del own[:-MAX_KEPT_LINES]
         return
     if "stepResult" in entry:
-        step_ids = entry.get("stepID") or entry.get("stepid") or [""]
         step = StepResult(
             job=job.job,
             step_id=str(step_ids[0]),
@@ -371,6 +378,7 @@ def _consume(
             stage=str(entry.get("stage", "")),
             result=str(entry["stepResult"]),
             duration_s=float(entry.get("executionTime", 0)) / 1e9,
+            output=job.pending.pop((str(step_ids[0]), str(entry.get("stage", ""))), []),
         )
         job.steps.append(step)
         if step.stage == "Main" and progress and len(step_ids) == 1:

@@ -24,6 +24,7 @@ from harness import act_runner, engine
 from harness.checks import CheckList
 from harness.errors import UsageError
 from harness.redact import Redactor
+from harness.report.jobs import job_records
 from harness.report.model import Report
 from harness.report.terminal import Console
 from harness.runner import Options, Stages, sigterm_as_interrupt
@@ -307,8 +308,8 @@ def run_workflows(
     watch: AbstractContextManager[Any] | None = None,
 ) -> bool:
     """Run the workflows that fire for a push to the run's branch with act, the run's
-    registry and the services' exposure handed in. Fills `ctx.act` and
-    `ctx.artifacts_dir`; when nothing fires, sets `ctx.not_run_reason`, blocks the stages
+    registry and the services' exposure handed in. Fills `ctx.act`, `ctx.artifacts_dir`
+    and the report's jobs; when nothing fires, sets `ctx.not_run_reason`, blocks the stages
     that need the pipeline, and returns False."""
     assert run.sandbox is not None
     console = run.console
@@ -343,6 +344,7 @@ def run_workflows(
             run.sandbox, inputs, Redactor(exposure.redact), progress=console.progress
         )
     ctx.artifacts_dir = act_runner.artifact_dir(run.workdir)
+    run.report.jobs += job_records(firing, ctx.act)
     if unsupported:
         ctx.act.errors.insert(0, "unsupported actions: " + ", ".join(unsupported))
     return True

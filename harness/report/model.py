@@ -21,6 +21,10 @@ class Report:
     duration_s: float = 0.0
     harness_error: str = ""
     decisions: list[str] = field(default_factory=list)  # gates, approvals, canary verdicts
+    # the workflows' jobs as act ran them (report.jobs.job_records): the run page's graph
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    # what a project measured, by topic ("canary", "gates", "resources"), for the run page
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -61,4 +65,6 @@ class Report:
             "harness_error": self.harness_error,
             "decisions": self.decisions,
             "checks": [r.to_dict() for r in self.results],
+            "jobs": self.jobs,
+            "facts": self.facts,
         }

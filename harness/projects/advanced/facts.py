@@ -147,13 +147,21 @@ def run_pipeline(run: Run) -> None:
 
 
 def record_decisions(run: Run) -> None:
+    """The decisions in words, and the same facts as data for the run page."""
     ctx: PromoteContext = run.ctx
     record = run.report.decisions
+    facts = run.report.facts
+    facts["gates"] = [
+        {"job": job, "environment": env, "approved_by": ctx.approvals.get(env, "")}
+        for job, env in ctx.gated_jobs.items()
+    ]
     for job, env in ctx.gated_jobs.items():
         who = ctx.approvals.get(env)
         record.append(
             f"gate {env}: job `{job}` " + (f"approved by {who}" if who else "waits for approval")
         )
+    if ctx.canary is not None:
+        facts["canary"] = ctx.canary.facts()
     if ctx.model_accuracy is not None:
         record.append(
             f"metric gate: held-out accuracy {ctx.model_accuracy:.3f}, baseline "

@@ -84,6 +84,48 @@ class CanaryObservation:
     header_name: str
     decisions: list[Decision] = field(default_factory=list)
 
+    def facts(self) -> dict[str, Any]:
+        """What the run page's canary chart draws: the observed share against the interval
+        the weight allows, header routing, the analysis against its thresholds."""
+        split = self.split
+        return {
+            "weight": split.weight,
+            "requests": split.n,
+            "canary_requests": split.canary,
+            "share": round(split.share, 4),
+            "interval": [round(split.interval[0], 4), round(split.interval[1], 4)],
+            "inside": split.inside,
+            "canary_service": self.canary_service,
+            "stable_service": self.stable_service,
+            "header": {
+                "name": self.header_name,
+                "always": [
+                    self.header_always.count(self.canary_service),
+                    len(self.header_always.samples),
+                ],
+                "never": [
+                    self.header_never.count(self.canary_service),
+                    len(self.header_never.samples),
+                ],
+            },
+            "thresholds": {
+                "min_success_rate": THRESHOLDS.min_success_rate,
+                "max_p95_ms": THRESHOLDS.max_p95_ms,
+                "min_requests": THRESHOLDS.min_requests,
+            },
+            "analysis": [
+                {
+                    "iteration": d.iteration,
+                    "requests": d.requests,
+                    "success_rate": round(d.success_rate, 4),
+                    "p95_ms": round(d.p95_ms, 1),
+                    "verdict": d.verdict,
+                    "reason": d.reason,
+                }
+                for d in self.decisions
+            ],
+        }
+
 
 @dataclass
 class PromoteContext:

@@ -22,7 +22,14 @@ from harness.services import (
     image_services,
 )
 
-from .facts import LOCK_TABLE, STATE_BUCKET, STATE_KEY, run_pipeline, terraform_tier
+from .facts import (
+    LOCK_TABLE,
+    STATE_BUCKET,
+    STATE_KEY,
+    record_resources,
+    run_pipeline,
+    terraform_tier,
+)
 from .runtime_checks import DEPLOY, PIPELINE, TEARDOWN, DeployContext
 from .static_checks import STATIC, TfStaticContext
 from .tf_checks import TERRAFORM as TERRAFORM_CHECKS
@@ -67,4 +74,5 @@ PROJECT = Project(
         Stage("deploy", DEPLOY, "deploy"),
         Stage("teardown", TEARDOWN, "teardown by the pipeline"),
     ),
+    finish=record_resources,
 )

@@ -64,7 +64,7 @@ def run_pipeline(run: Run) -> None:
     ctx: DeployContext = run.ctx
     vms = run.service(VmService).manager
     emulator = run.service(AwsService).emulator
-    watcher = Watcher(ctx, vms, emulator.client("s3"), STATE_BUCKET)
+    watcher = Watcher(ctx, vms, emulator.client("s3"), STATE_BUCKET, emulator.resources)
     variables = {"IMAGE_NAME": IMAGE_NAME, "RUNNER_CIDR": RUNNER_CIDR}
     if run_workflows(run, ctx, variables=variables, watch=watcher):
         record_leftovers(run, ctx)
@@ -90,3 +90,32 @@ def record_leftovers(run: Run, ctx: DeployContext) -> None:
         ctx.vms_left = [f"{v.container_name} ({v.address})" for v in vms.vms()]
     except Exception:
         ctx.vms_left = None
+
+
+def record_resources(run: Run) -> None:
+    """The cloud resources the watcher saw while act ran (first and last look, seconds after
+    act started) and what was left after it, for the run page."""
+    ctx: DeployContext = run.ctx
+    if ctx is None or ctx.act is None:
+        return
+    left = set(ctx.leftover_resources or [])
+    run.report.facts["resources"] = {
+        "poll_s": 1.0,
+        "watched_s": ctx.watched_s,
+        "seen": [
+            {"name": name, "first_s": first, "last_s": last, "left": name in left}
+            for name, (first, last) in sorted(ctx.seen_at.items(), key=lambda kv: kv[1][0])
+        ],
+        "left": sorted(left),
+        "state_keys_left": ctx.state_keys_left or [],
+        "vms_left": ctx.vms_left or [],
+        "api": [
+            {
+                "address": o.address,
+                "health": o.health,
+                "predictions_ok": o.predictions_ok,
+                "detail": o.detail,
+            }
+            for o in ctx.api.values()
+        ],
+    }

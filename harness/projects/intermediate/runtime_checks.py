@@ -8,8 +8,10 @@ finished (and before the harness cleans anything up) it records what was left be
 from __future__ import annotations
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,17 +52,32 @@ class DeployContext:
     state_keys_left: list[str] | None = None
     vms_left: list[str] | None = None
     emulator_problem: str = ""
+    # "kind/id" -> [first, last] seconds after act started when the watcher saw it (the
+    # run page's resource timeline; gone by the poll after `last`)
+    seen_at: dict[str, list[float]] = field(default_factory=dict)
+    watched_s: float = 0.0  # when the watcher's last look was
 
 
 class Watcher:
-    """Polls the emulator, the VMs and their API once a second while the pipeline runs."""
+    """Polls the emulator, the VMs and their API once a second while the pipeline runs;
+    `resources` (the emulator's listing) also dates what existed when."""
 
-    def __init__(self, ctx: DeployContext, vms: Any, s3: Any, bucket: str) -> None:
+    def __init__(
+        self,
+        ctx: DeployContext,
+        vms: Any,
+        s3: Any,
+        bucket: str,
+        resources: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.ctx, self.vms, self.s3, self.bucket = ctx, vms, s3, bucket
+        self.resources = resources
+        self._started = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="kata-watcher", daemon=True)
 
     def __enter__(self) -> Watcher:
+        self._started = time.monotonic()
         self._thread.start()
         return self
 
@@ -76,9 +93,21 @@ class Watcher:
             except Exception:  # the emulator may be gone mid-run; keep watching
                 continue
 
+    def _saw(self, name: str) -> None:
+        now = round(time.monotonic() - self._started, 1)
+        self.ctx.seen_at.setdefault(name, [now, now])[1] = now
+
     def poll(self) -> None:
+        self.ctx.watched_s = round(time.monotonic() - self._started, 1)
+        if self.resources is not None:
+            try:
+                for name in self.resources():
+                    self._saw(name)
+            except Exception:  # the emulator may be mid-change; the next look counts
+                pass
         for vm in self.vms.vms():
             self.ctx.instances_seen.add(vm.instance_id)
+            self._saw(f"vm/{vm.container_name}")
             if vm.state == "running" and not self.ctx.api.get(vm.address, _NONE).predictions_ok:
                 self.ctx.api[vm.address] = probe_api(vm.address)
         try:
@@ -89,6 +118,7 @@ class Watcher:
             parts = str(obj["Key"]).split("/")
             if len(parts) >= 3:
                 self.ctx.workspaces_seen.add(parts[1])
+                self._saw(f"state/{parts[1]}")
 
 
 _NONE = ApiObservation("", False, False, "")
