@@ -24,6 +24,7 @@ from .learn.exercism import sibling_of, write_results
 from .learn.hints import HintingConsole
 from .learn.progress import current_hints
 from .projects import PROJECTS, get_project
+from .report.html import html_beside, write_html
 from .report.model import Report
 from .report.writers import to_json, write_reports
 from .runner import Options
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
     grade.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
     grade.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown summary")
+    grade.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write the run page (static HTML); default: report.html beside --json FILE",
+    )
     grade.add_argument("--static-only", action="store_true", help="only the instant static tier")
     grade.add_argument(
         "--real-providers",
@@ -199,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     exercism = args.exercism or (sibling_of(args.json) if args.json else None)
     if exercism is not None:
         write_results(report, exercism)
+    page = args.html or (html_beside(args.json) if args.json else None)
+    if page is not None:
+        write_html(report, page)
     if args.print_json:
         sys.stdout.write(to_json(report))
     if report.harness_error:
