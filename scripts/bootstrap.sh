@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time machine setup for the kata (Debian/Ubuntu, as root or with sudo):
 # the Docker engine, the CNCF registry binary, mmdebstrap for the offline base image, bubblewrap
-# (the gradebook runs each learner's workflow in a bwrap sandbox), nox,
+# (the gradebook runs each learner's workflow in a bwrap sandbox), headless Chromium (the
+# browser test of the HTML pages), nox,
 # then starts dockerd if nothing answers and seeds the base image if it cannot be pulled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ command -v bwrap >/dev/null || need+=(bubblewrap)  # isolates graded workflows (
 command -v nginx >/dev/null || need+=(nginx-light)  # the ingress router of the cluster stand-in
 command -v ssh >/dev/null || need+=(openssh-client)  # deploys to the VM stand-in
 command -v curl >/dev/null || need+=(curl)
+command -v chromium >/dev/null || need+=(chromium)  # the HTML pages' browser test
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   $SUDO apt-get update -qq

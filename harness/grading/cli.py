@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "gradebook-merge":
         rows = merge(list(args.folders), args.out)
-        print(f"merged {len(rows)} submission(s) into {args.out}/gradebook.csv, .json, .md")
+        print(f"merged {len(rows)} submission(s) into {args.out}/gradebook.csv, .json, .md, .html")
         return 0
     if args.jobs < 1 or args.timeout <= 0 or args.stage_timeout <= 0:
         raise UsageError("--jobs, --timeout and --stage-timeout must be positive")
@@ -95,6 +95,6 @@ def run(args: argparse.Namespace) -> int:
     errors = [r for r in rows if r.error]
     print(
         f"graded {len(rows)} submission(s), {len(errors)} with an error: "
-        f"{args.out}/gradebook.csv, .json, .md"
+        f"{args.out}/gradebook.csv, .json, .md, .html"
     )
     return 1 if errors else 0

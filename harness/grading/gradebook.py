@@ -3,8 +3,9 @@
 its shards give byte-identical files (rows sorted by name, no timestamps).
 
 Files: gradebook.csv (points per check id, total, max, passed, duration, error, notes),
-gradebook.json (the same, plus statuses and pass rates) and gradebook.md (summary table,
-per-check pass rates, integrity notes).
+gradebook.json (the same, plus statuses and pass rates), gradebook.md (summary table,
+per-check pass rates, integrity notes) and gradebook.html (the same as charts, with a link
+to each submission's run page, `submissions/<name>/report.html`).
 """
 
 from __future__ import annotations
@@ -151,12 +152,12 @@ def to_json(rows: list[Row], cols: list[str]) -> str:
         "columns": cols,
         "submissions": [r.to_dict() for r in rows],
         "pass_rates": pass_rates(rows, cols),
-        "summary": _summary(rows),
+        "summary": summary(rows),
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def _summary(rows: list[Row]) -> dict[str, Any]:
+def summary(rows: list[Row]) -> dict[str, Any]:
     graded = [r for r in rows if not r.error]
     return {
         "submissions": len(rows),
@@ -176,7 +177,7 @@ def _cell(text: str) -> str:
 
 
 def to_markdown(rows: list[Row], cols: list[str]) -> str:
-    s = _summary(rows)
+    s = summary(rows)
     lines = [
         "## Gradebook",
         "",
@@ -209,13 +210,18 @@ def to_markdown(rows: list[Row], cols: list[str]) -> str:
 
 
 def write_gradebook(out: Path) -> list[Row]:
-    """(Re)write gradebook.csv/.json/.md in `out` from its submission folders."""
+    """(Re)write gradebook.csv/.json/.md/.html in `out` from its submission folders, and
+    each submission's run page from its report.json."""
+    from .dashboard import to_html, write_run_pages  # the dashboard reads this module's rows
+
     rows = load_rows(out)
     cols = columns(rows)
     out.mkdir(parents=True, exist_ok=True)
+    write_run_pages(out / SUBMISSIONS)
     (out / "gradebook.csv").write_text(to_csv(rows, cols), encoding="utf-8")
     (out / "gradebook.json").write_text(to_json(rows, cols), encoding="utf-8")
     (out / "gradebook.md").write_text(to_markdown(rows, cols), encoding="utf-8")
+    (out / "gradebook.html").write_text(to_html(rows, cols, out / SUBMISSIONS), encoding="utf-8")
     return rows
 
 
