@@ -67,6 +67,7 @@ class StepResult:
     result: str
     duration_s: float
     output: list[str] = field(default_factory=list)  # this step's lines (the run page's log)
+    depth: int = 1  # 2 and more: a step inside a composite action (act reports both)
 
 
 @dataclass
@@ -378,8 +379,10 @@ def _consume(
             stage=str(entry.get("stage", "")),
             result=str(entry["stepResult"]),
             duration_s=float(entry.get("executionTime", 0)) / 1e9,
-            output=job.pending.pop((str(step_ids[0]), str(entry.get("stage", ""))), []),
+            depth=len(step_ids),
         )
+        if step.depth == 1:  # a composite's inner steps print under the outer step's id
+            step.output = job.pending.pop((step.step_id, step.stage), [])
         job.steps.append(step)
         if step.stage == "Main" and progress and len(step_ids) == 1:
             mark = {"success": "ok", "failure": "FAILED", "skipped": "skipped"}.get(step.result, "")

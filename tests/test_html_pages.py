@@ -92,6 +92,13 @@ def _act_run() -> ActRun:
             },
             {"jobID": job, "jobResult": "success"},
         ]
+    # a composite action's inner step: act reports it, then the outer step again
+    inner = {"jobID": "build", "stepID": ["0", "1"], "stage": "Main"}
+    at = next(i for i, e in enumerate(lines) if e.get("step") == "Run build")
+    lines[at:at] = [
+        {**inner, "raw_output": True, "msg": "inner says hi\n"},
+        {**inner, "step": "inner", "stepResult": "success", "executionTime": 9e9},
+    ]
     redact = Redactor([SECRET])  # as run_act does to every line before it parses it
     for entry in lines:
         _consume(redact(json.dumps(entry)), jobs, [], None)
@@ -149,7 +156,8 @@ def test_jobs_come_from_the_workflow_with_act_results_and_step_logs() -> None:
     assert jobs["production"]["result"] == "not run" and jobs["production"]["steps"] == []
     step = jobs["build"]["steps"][0]
     assert step["name"] == "Run build" and step["duration_s"] == 9.5
-    assert step["log"] == ["build…", "<ok>", "login with ***"]
+    assert step["log"] == ["build…", "<ok>", "login with ***", "inner says hi"]
+    assert [s["name"] for s in jobs["build"]["steps"]] == ["Run build"]  # the inner one once
     assert jobs["build"]["duration_s"] == 9.5
 
 

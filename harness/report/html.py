@@ -120,6 +120,8 @@ def _job_steps(job: dict[str, Any], gate: str, longest: float) -> str:
     )
     if not steps:
         return head + "<p class='muted'>No step ran.</p>"
+    quiet = [s for s in steps if _quiet(s)]
+    steps = [s for s in steps if not _quiet(s)]
     rows = [
         "<table class='steps'><tr><th>step</th><th>stage</th><th>result</th>"
         "<th class='num'>time</th><th>log</th></tr>"
@@ -144,7 +146,23 @@ def _job_steps(job: dict[str, Any], gate: str, longest: float) -> str:
             f"<span class='timebar' style='width:{max(1, round(60 * seconds / longest))}px'></span>"
             f"</td><td>{log_cell}</td></tr>"
         )
-    return head + "".join(rows) + "</table>"
+    note = (
+        f"<p class='muted'>{len(quiet)} set-up and clean-up steps (Pre, Post, job set-up) "
+        "succeeded at once with no output; not shown.</p>"
+        if quiet
+        else ""
+    )
+    return head + "".join(rows) + "</table>" + note
+
+
+def _quiet(step: dict[str, Any]) -> bool:
+    """A bookkeeping step worth no row: not Main, succeeded, silent, instant."""
+    return (
+        step.get("stage") != "Main"
+        and step.get("result") == "success"
+        and not step.get("log")
+        and float(step.get("duration_s", 0)) < 0.1
+    )
 
 
 # --- what the project measured -------------------------------------------------------

@@ -44,7 +44,8 @@ def _step(step: StepResult) -> dict[str, Any]:
 def _record(
     workflow: str, job_id: str, job: dict[str, Any], ran: JobResult | None
 ) -> dict[str, Any]:
-    steps = [_step(s) for s in ran.steps] if ran is not None else []
+    # a composite action's inner steps are reported again by its outer step: kept once
+    steps = [_step(s) for s in ran.steps if s.depth == 1] if ran is not None else []
     return {
         "workflow": workflow,
         "id": job_id,
