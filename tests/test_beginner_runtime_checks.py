@@ -13,17 +13,22 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from harness.act_runner import ActRun, JobResult, StepResult
 from harness.checks import Status, run_check
+from harness.projects.beginner import health as docker_health
 from harness.projects.beginner import runtime_checks as rc
 from harness.sandbox import Sandbox
 from world.registry import ImageRecord
 
-from .conftest import SOLUTION, STARTER
+from .conftest import BASE, SOLUTION, STARTER
+
+if TYPE_CHECKING:
+    from harness.engine import Engine
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -311,3 +316,91 @@ def test_malformed_cases_are_really_malformed() -> None:
         except (ValueError, TypeError):
             continue
         assert data != {"instances": [[5.1, 3.5, 1.4, 0.2]]}
+
+
+# --- container.health: Docker's own HEALTHCHECK status ---------------------------------------
+
+HEALTHCHECK_ATTRS = {
+    "Config": {
+        "Healthcheck": {
+            "Test": ["CMD", "python", "-c", "import urllib.request"],
+            "Interval": 10_000_000_000,
+            "Timeout": 3_000_000_000,
+            "StartPeriod": 20_000_000_000,
+            "Retries": 3,
+        }
+    }
+}
+
+
+def test_healthcheck_budget_follows_its_own_timings() -> None:
+    check = docker_health.declared(HEALTHCHECK_ATTRS)
+    assert check is not None and check.command.startswith("python -c")
+    assert check.budget_s == 20 + 3 * (10 + 3) + docker_health.SLACK_S
+    defaults = docker_health.declared({"Config": {"Healthcheck": {"Test": ["CMD-SHELL", "x"]}}})
+    assert defaults is not None and defaults.budget_s == docker_health.MAX_WAIT_S
+    assert docker_health.declared({"Config": {"Healthcheck": {"Test": ["NONE"]}}}) is None
+    assert docker_health.declared({"Config": {}}) is None
+
+
+def test_container_health_fails_when_docker_never_calls_it_healthy(tmp_path: Path) -> None:
+    """/health answers, but the HEALTHCHECK calls `python` where only `python3` exists."""
+    seen = docker_health.HealthObservation(
+        "unhealthy", "exec: \"python\": executable file not found in $PATH", -1, 59.0
+    )
+    context = ctx(
+        tmp_path, local_image="x", base_url="http://x", image_attrs=HEALTHCHECK_ATTRS, health=seen
+    )
+    status, message = check(rc.CONTAINER, "container.health", context)
+    assert status is Status.FAIL
+    assert "never reported healthy" in message and "executable file not found" in message
+    assert "status unhealthy" in message and "`python -c" in message
+
+
+def test_container_health_passes_when_docker_calls_it_healthy(tmp_path: Path) -> None:
+    seen = docker_health.HealthObservation("healthy", "", 0, 11.0)
+    context = ctx(
+        tmp_path, local_image="x", base_url="http://x", image_attrs=HEALTHCHECK_ATTRS, health=seen
+    )
+    status, message = check(rc.CONTAINER, "container.health", context)
+    assert status is Status.PASS and "healthy after 11 s" in message
+
+
+def test_container_health_without_healthcheck_says_it_could_not_check(tmp_path: Path) -> None:
+    context = ctx(tmp_path, local_image="x", base_url="http://x", image_attrs={"Config": {}})
+    status, message = check(rc.CONTAINER, "container.health", context)
+    assert status is Status.PASS and "could not be checked" in message
+
+
+@pytest.mark.parametrize(
+    ("probe", "expected"),
+    [
+        (["CMD", "python", "-c", "pass"], "unhealthy"),  # no `python` in the base image
+        (["CMD", "python3", "-c", "pass"], "healthy"),
+    ],
+)
+def test_wait_healthy_reads_dockers_verdict(
+    docker_engine: Engine, probe: list[str], expected: str
+) -> None:
+    """A real container of the offline base with a fast HEALTHCHECK: the wait ends with
+    Docker's own verdict and the probe's last output."""
+    if not docker_engine.has_image(BASE):
+        pytest.skip(f"no {BASE}; run `python -m harness seed-base`")
+    timings = {"interval": 500_000_000, "timeout": 2_000_000_000, "retries": 2}
+    started = time.monotonic()
+    container = docker_engine.run(
+        BASE,
+        ["sleep", "60"],
+        healthcheck={"test": probe, **timings},
+        labels={"kata-test": "health"},
+    )
+    try:
+        attrs = {"Config": {"Healthcheck": container.attrs["Config"]["Healthcheck"]}}
+        declared = docker_health.declared(attrs)
+        assert declared is not None
+        seen = docker_health.wait_healthy(container, declared, started=started)
+    finally:
+        container.remove(force=True)
+    assert seen.status == expected, seen
+    if expected == "unhealthy":
+        assert "python" in seen.last_output and seen.waited_s < declared.budget_s + 2

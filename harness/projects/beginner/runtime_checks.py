@@ -27,6 +27,7 @@ from harness.sandbox import Sandbox
 from world.actions.artifacts import artifact_files, artifact_names
 from world.registry import ImageRecord, LocalRegistry
 
+from . import health as docker_health
 from .evaluate import load_rows
 
 HERE = Path(__file__).parent
@@ -60,6 +61,7 @@ class RunContext:
     base_url: str | None = None
     container_logs: str = ""
     container_problem: str = ""
+    health: docker_health.HealthObservation | None = None  # Docker's, when a HEALTHCHECK exists
     not_run_reason: str = ""
     _model_eval: dict[str, Any] | None = None
 
@@ -244,7 +246,28 @@ def container_health(ctx: RunContext) -> Outcome:
             return skipped(ctx.container_problem or "no image to run")
         logs = f"\n--- container log ---\n{ctx.container_logs}" if ctx.container_logs else ""
         return failed((ctx.container_problem or "the API never became healthy") + logs)
-    return passed(f"GET /health answered 200 at {ctx.base_url}")
+    answered = f"GET /health answered 200 at {ctx.base_url}"
+    check = docker_health.declared(ctx.image_attrs)
+    if check is None:
+        return passed(
+            answered + "; the image declares no HEALTHCHECK, so Docker's health status could "
+            "not be checked (see dockerfile.healthcheck)"
+        )
+    seen = ctx.health
+    if seen is None:
+        return failed(
+            answered + "; but Docker's health status could not be read: "
+            + (ctx.container_problem or "the container was not watched")
+        )
+    if seen.status == "healthy":
+        return passed(answered + f"; Docker reports it healthy after {seen.waited_s:.0f} s")
+    code = "" if seen.last_exit_code is None else f" (exit code {seen.last_exit_code})"
+    output = seen.last_output or "no output"
+    return failed(
+        f"{answered}, but Docker's HEALTHCHECK never reported healthy within "
+        f"{check.budget_s:.0f} s (start period + retries x (interval + timeout)); status "
+        f"{seen.status or 'none'}. Its command `{check.command[:120]}` last said{code}: {output}"
+    )
 
 
 def _predict(ctx: RunContext, instances: list[list[float]]) -> httpx.Response:
