@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from harness.projects.beginner import runtime_checks as rc
 from harness.sandbox import Sandbox
 from world.registry import ImageRecord
 
-from .conftest import BASE, SOLUTION, STARTER
+from .conftest import BASE, SOLUTION, STARTER, Project
 
 if TYPE_CHECKING:
     from harness.engine import Engine
@@ -310,12 +310,53 @@ def test_container_that_never_gets_healthy(tmp_path: Path) -> None:
 
 
 def test_malformed_cases_are_really_malformed() -> None:
-    for _name, body in rc.MALFORMED:
+    for case in rc.MALFORMED:
         try:
-            data = json.loads(body)
+            data = json.loads(case.body)
         except (ValueError, TypeError):
             continue
-        assert data != {"instances": [[5.1, 3.5, 1.4, 0.2]]}
+        assert data != {"instances": [rc.ROW]} or case.content_type != rc.JSON
+
+
+def test_malformed_cases_cover_the_contract() -> None:
+    """The API contract's list (exercises/beginner/README.md): each kind is sent."""
+    bodies = " ".join(
+        c.body.decode() if isinstance(c.body, bytes) else c.body for c in rc.MALFORMED
+    )
+    for token in ('"5.1"', "null", "NaN", "[Infinity", "-Infinity", '"instances": []'):
+        assert token in bodies, token
+    names = " ".join(c.name for c in rc.MALFORMED)
+    for kind in ("3 features", "5 features", "too many rows (1001)", "content type", "not JSON"):
+        assert kind in names, kind
+    readme = (STARTER / "README.md").read_text()
+    assert f"1 to {rc.MAX_INSTANCES} instances" in readme
+
+
+def test_lenient_model_that_accepts_strings_and_nan_fails(
+    tmp_path: Path, copy_project: Callable[[Path], Project], trained_model: Path
+) -> None:
+    """A non-strict pydantic model (plain floats, no length limits) coerces "5.1" and lets
+    NaN through: each acceptance is named, so the learner sees what to tighten."""
+    lenient = copy_project(SOLUTION)
+    lenient.replace(
+        "src/app.py",
+        "Feature = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=100)]",
+        "Feature = float",
+    )
+    lenient.replace(
+        "src/app.py",
+        "instances: list[Instance] = Field(min_length=1, max_length=MAX_INSTANCES)",
+        "instances: list[Instance]",
+    )
+    for url in _serve(lenient.root, trained_model):
+        status, message = check(
+            rc.CONTAINER, "container.rejects-malformed", ctx(tmp_path, base_url=url)
+        )
+        assert status is Status.FAIL, message
+        accepted = message.split("accepted: ", 1)[1]
+        for name in ('numbers as strings ("5.1")', "too many rows (1001)", "empty list"):
+            assert name in accepted, (name, message)
+        assert "3 features" not in accepted
 
 
 # --- container.health: Docker's own HEALTHCHECK status ---------------------------------------
@@ -346,7 +387,7 @@ def test_healthcheck_budget_follows_its_own_timings() -> None:
 def test_container_health_fails_when_docker_never_calls_it_healthy(tmp_path: Path) -> None:
     """/health answers, but the HEALTHCHECK calls `python` where only `python3` exists."""
     seen = docker_health.HealthObservation(
-        "unhealthy", "exec: \"python\": executable file not found in $PATH", -1, 59.0
+        "unhealthy", 'exec: "python": executable file not found in $PATH', -1, 59.0
     )
     context = ctx(
         tmp_path, local_image="x", base_url="http://x", image_attrs=HEALTHCHECK_ATTRS, health=seen
