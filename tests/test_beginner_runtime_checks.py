@@ -9,9 +9,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -445,3 +447,48 @@ def test_wait_healthy_reads_dockers_verdict(
     assert seen.status == expected, seen
     if expected == "unhealthy":
         assert "python" in seen.last_output and seen.waited_s < declared.budget_s + 2
+
+
+class _SlowApi(BaseHTTPRequestHandler):
+    """Answers /predict correctly but after `delay_s`, or with `status` when it is not 200."""
+
+    delay_s = 0.03
+    status = 200
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(self.delay_s)
+        body = b'{"predictions": ["setosa"]}'
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_slow_api_fails_latency(
+    tmp_path: Path, slow_api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model loaded on every request is slow; here 30 ms a request against a budget scaled
+    down to 20 ms (the real one is 500 ms: 50 such requests would take 25 s)."""
+    monkeypatch.setattr(rc, "LATENCY_BUDGET_MS", 20)
+    status, message = check(rc.CONTAINER, "container.latency", ctx(tmp_path, base_url=slow_api))
+    assert status is Status.FAIL and "50 requests: p50" in message
+    monkeypatch.setattr(_SlowApi, "status", 503)
+    status, message = check(rc.CONTAINER, "container.latency", ctx(tmp_path, base_url=slow_api))
+    assert status is Status.FAIL and message == "request 1 answered 503"
