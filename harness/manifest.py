@@ -11,6 +11,11 @@
     hints = ["first hint", "deeper"]    # first one on the first failure, then deeper ones
     solution_ref = { file = "requirements.txt", regex = '==' }   # optional
 
+A backticked snippet in a hint that is a whole line (a Dockerfile instruction, a
+`name==version` requirement, a one-line `key: value` of a workflow) is advice the learner
+may paste: tests/test_hint_snippets.py applies each to the reference solution and the static
+tier must stay green (its docstring gives the rules; write `...` in a mere fragment).
+
 The order of the tables is the order of the checks (report, progress, next check). A check
 function registers by id alone (`CheckList.check(id)`); an id the manifest lacks fails at
 import, and `Manifest.missing()` names entries that no function registered.

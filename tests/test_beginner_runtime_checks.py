@@ -9,21 +9,28 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from harness.act_runner import ActRun, JobResult, StepResult
 from harness.checks import Status, run_check
+from harness.projects.beginner import health as docker_health
 from harness.projects.beginner import runtime_checks as rc
 from harness.sandbox import Sandbox
 from world.registry import ImageRecord
 
-from .conftest import SOLUTION, STARTER
+from .conftest import BASE, SOLUTION, STARTER, Project
+
+if TYPE_CHECKING:
+    from harness.engine import Engine
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -305,9 +312,183 @@ def test_container_that_never_gets_healthy(tmp_path: Path) -> None:
 
 
 def test_malformed_cases_are_really_malformed() -> None:
-    for _name, body in rc.MALFORMED:
+    for case in rc.MALFORMED:
         try:
-            data = json.loads(body)
+            data = json.loads(case.body)
         except (ValueError, TypeError):
             continue
-        assert data != {"instances": [[5.1, 3.5, 1.4, 0.2]]}
+        assert data != {"instances": [rc.ROW]} or case.content_type != rc.JSON
+
+
+def test_malformed_cases_cover_the_contract() -> None:
+    """The API contract's list (exercises/beginner/README.md): each kind is sent."""
+    bodies = " ".join(
+        c.body.decode() if isinstance(c.body, bytes) else c.body for c in rc.MALFORMED
+    )
+    for token in ('"5.1"', "null", "NaN", "[Infinity", "-Infinity", '"instances": []'):
+        assert token in bodies, token
+    names = " ".join(c.name for c in rc.MALFORMED)
+    for kind in ("3 features", "5 features", "too many rows (1001)", "content type", "not JSON"):
+        assert kind in names, kind
+    readme = (STARTER / "README.md").read_text()
+    assert f"1 to {rc.MAX_INSTANCES} instances" in readme
+
+
+def test_lenient_model_that_accepts_strings_and_nan_fails(
+    tmp_path: Path, copy_project: Callable[[Path], Project], trained_model: Path
+) -> None:
+    """A non-strict pydantic model (plain floats, no length limits) coerces "5.1" and lets
+    NaN through: each acceptance is named, so the learner sees what to tighten."""
+    lenient = copy_project(SOLUTION)
+    lenient.replace(
+        "src/app.py",
+        "Feature = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=100)]",
+        "Feature = float",
+    )
+    lenient.replace(
+        "src/app.py",
+        "instances: list[Instance] = Field(min_length=1, max_length=MAX_INSTANCES)",
+        "instances: list[Instance]",
+    )
+    for url in _serve(lenient.root, trained_model):
+        status, message = check(
+            rc.CONTAINER, "container.rejects-malformed", ctx(tmp_path, base_url=url)
+        )
+        assert status is Status.FAIL, message
+        accepted = message.split("accepted: ", 1)[1]
+        for name in ('numbers as strings ("5.1")', "too many rows (1001)", "empty list"):
+            assert name in accepted, (name, message)
+        assert "3 features" not in accepted
+
+
+# --- container.health: Docker's own HEALTHCHECK status ---------------------------------------
+
+HEALTHCHECK_ATTRS = {
+    "Config": {
+        "Healthcheck": {
+            "Test": ["CMD", "python", "-c", "import urllib.request"],
+            "Interval": 10_000_000_000,
+            "Timeout": 3_000_000_000,
+            "StartPeriod": 20_000_000_000,
+            "Retries": 3,
+        }
+    }
+}
+
+
+def test_healthcheck_budget_follows_its_own_timings() -> None:
+    check = docker_health.declared(HEALTHCHECK_ATTRS)
+    assert check is not None and check.command.startswith("python -c")
+    assert check.budget_s == 20 + 3 * (10 + 3) + docker_health.SLACK_S
+    defaults = docker_health.declared({"Config": {"Healthcheck": {"Test": ["CMD-SHELL", "x"]}}})
+    assert defaults is not None and defaults.budget_s == docker_health.MAX_WAIT_S
+    assert docker_health.declared({"Config": {"Healthcheck": {"Test": ["NONE"]}}}) is None
+    assert docker_health.declared({"Config": {}}) is None
+
+
+def test_container_health_fails_when_docker_never_calls_it_healthy(tmp_path: Path) -> None:
+    """/health answers, but the HEALTHCHECK calls `python` where only `python3` exists."""
+    seen = docker_health.HealthObservation(
+        "unhealthy", 'exec: "python": executable file not found in $PATH', -1, 59.0
+    )
+    context = ctx(
+        tmp_path, local_image="x", base_url="http://x", image_attrs=HEALTHCHECK_ATTRS, health=seen
+    )
+    status, message = check(rc.CONTAINER, "container.health", context)
+    assert status is Status.FAIL
+    assert "never reported healthy" in message and "executable file not found" in message
+    assert "status unhealthy" in message and "`python -c" in message
+
+
+def test_container_health_passes_when_docker_calls_it_healthy(tmp_path: Path) -> None:
+    seen = docker_health.HealthObservation("healthy", "", 0, 11.0)
+    context = ctx(
+        tmp_path, local_image="x", base_url="http://x", image_attrs=HEALTHCHECK_ATTRS, health=seen
+    )
+    status, message = check(rc.CONTAINER, "container.health", context)
+    assert status is Status.PASS and "healthy after 11 s" in message
+
+
+def test_container_health_without_healthcheck_says_it_could_not_check(tmp_path: Path) -> None:
+    context = ctx(tmp_path, local_image="x", base_url="http://x", image_attrs={"Config": {}})
+    status, message = check(rc.CONTAINER, "container.health", context)
+    assert status is Status.PASS and "could not be checked" in message
+
+
+@pytest.mark.parametrize(
+    ("probe", "expected"),
+    [
+        (["CMD", "python", "-c", "pass"], "unhealthy"),  # no `python` in the base image
+        (["CMD", "python3", "-c", "pass"], "healthy"),
+    ],
+)
+def test_wait_healthy_reads_dockers_verdict(
+    docker_engine: Engine, probe: list[str], expected: str
+) -> None:
+    """A real container of the offline base with a fast HEALTHCHECK: the wait ends with
+    Docker's own verdict and the probe's last output."""
+    if not docker_engine.has_image(BASE):
+        pytest.skip(f"no {BASE}; run `python -m harness seed-base`")
+    timings = {"interval": 500_000_000, "timeout": 2_000_000_000, "retries": 2}
+    started = time.monotonic()
+    container = docker_engine.run(
+        BASE,
+        ["sleep", "60"],
+        healthcheck={"test": probe, **timings},
+        labels={"kata-test": "health"},
+    )
+    try:
+        attrs = {"Config": {"Healthcheck": container.attrs["Config"]["Healthcheck"]}}
+        declared = docker_health.declared(attrs)
+        assert declared is not None
+        seen = docker_health.wait_healthy(container, declared, started=started)
+    finally:
+        container.remove(force=True)
+    assert seen.status == expected, seen
+    if expected == "unhealthy":
+        assert "python" in seen.last_output and seen.waited_s < declared.budget_s + 2
+
+
+class _SlowApi(BaseHTTPRequestHandler):
+    """Answers /predict correctly but after `delay_s`, or with `status` when it is not 200."""
+
+    delay_s = 0.03
+    status = 200
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(self.delay_s)
+        body = b'{"predictions": ["setosa"]}'
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_slow_api_fails_latency(
+    tmp_path: Path, slow_api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model loaded on every request is slow; here 30 ms a request against a budget scaled
+    down to 20 ms (the real one is 500 ms: 50 such requests would take 25 s)."""
+    monkeypatch.setattr(rc, "LATENCY_BUDGET_MS", 20)
+    status, message = check(rc.CONTAINER, "container.latency", ctx(tmp_path, base_url=slow_api))
+    assert status is Status.FAIL and "50 requests: p50" in message
+    monkeypatch.setattr(_SlowApi, "status", 503)
+    status, message = check(rc.CONTAINER, "container.latency", ctx(tmp_path, base_url=slow_api))
+    assert status is Status.FAIL and message == "request 1 answered 503"

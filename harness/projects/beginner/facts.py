@@ -3,6 +3,7 @@ pulled) and the API container started from it, for the image and container check
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from harness.services import QuietService
 from harness.teardown import RUN_LABEL
 from world.registry import free_port
 
+from . import health as docker_health
 from .runtime_checks import RunContext
 
 API_PORT = 8000
@@ -70,9 +72,11 @@ class ApiContainer(QuietService):
         self.image = image
         self.port = 0
         self.container: Any = None
+        self.started = 0.0  # time.monotonic() at start: the HEALTHCHECK budget counts from it
 
     def start(self) -> None:
         self.port = free_port()
+        self.started = time.monotonic()
         self.container = engine.current().run(
             self.image,
             name=f"kata-{self.run_id}-api",
@@ -104,6 +108,7 @@ def start_container(run: Run) -> None:
     exited = waits.container_exited(api.container)
     if waits.succeeds_within(health, timeout_s=60, interval_s=0.3, abort=exited):
         ctx.base_url = base_url
+        _wait_docker_health(ctx, api)
         return
     api.container.reload()
     state = api.container.attrs.get("State", {})
@@ -112,3 +117,14 @@ def start_container(run: Run) -> None:
         f"exit code {state.get('ExitCode')})"
     )
     ctx.container_logs = api.container.logs(tail=15).decode(errors="replace").rstrip()
+
+
+def _wait_docker_health(ctx: RunContext, api: ApiContainer) -> None:
+    """The image's own HEALTHCHECK, as Docker runs it: `container.health` needs `healthy`."""
+    check = docker_health.declared(ctx.image_attrs)
+    if check is None:
+        return
+    try:
+        ctx.health = docker_health.wait_healthy(api.container, check, started=api.started)
+    except (DockerException, KataError) as exc:
+        ctx.container_problem = f"Docker's health status could not be read: {exc}"
