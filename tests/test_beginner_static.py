@@ -136,3 +136,14 @@ def test_secret_values_are_not_shown(solution_copy: Project) -> None:
     result = grade(solution_copy.root)["secrets.none-hardcoded"]
     assert "hunter2" not in result.message
     assert "pipeline.yml" in result.message
+
+
+def test_needs_naming_no_job_says_so(solution_copy: Project) -> None:
+    """Job ids are case-sensitive: `needs: Train` is no job of a workflow whose job is
+    `train` (GitHub rejects it), not a build that runs beside training."""
+    solution_copy.replace(WORKFLOW, "    needs: train\n", "    needs: Train\n")
+    result = grade(solution_copy.root)["workflow.job-needs"]
+    assert result.status is Status.FAIL
+    assert "needs `Train`, but there is no job of that name" in result.message
+    assert "did you mean `train`" in result.message
+    assert "does not need the training job" not in result.message
