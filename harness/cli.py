@@ -20,6 +20,7 @@ from .grading.isolation import MODES
 from .interview import cli as interview_cli
 from .learn import cli as learn_cli
 from .learn import state
+from .learn.attempts import fingerprints
 from .learn.exercism import sibling_of, write_results
 from .learn.hints import HintingConsole
 from .learn.progress import current_hints
@@ -117,10 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _record(report: Report, progress: state.Progress | None) -> None:
+def _record(report: Report, progress: state.Progress | None, reads: dict[str, str] | None) -> None:
     if progress is None:
         return
-    progress.record(report)
+    progress.record(report, reads)
     try:
         state.save(progress)
     except OSError as exc:
@@ -184,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.stage_timeout <= 0:
             raise KataError("--stage-timeout must be positive")
         progress = None if args.no_record or args.solution else state.load()
-        hints = current_hints(args.level, progress, ahead=1) if progress else {}
+        # what each check reads, as this run grades it: a failure is an attempt only if it
+        # changed since the check's last failure
+        reads = fingerprints(args.level, project_dir) if progress else None
+        hints = current_hints(args.level, progress, reads) if progress else {}
         console = HintingConsole(hints, quiet=args.quiet)
         options = Options(
             project_dir=project_dir,
@@ -209,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print("kata: interrupted; everything the run started was torn down", file=sys.stderr)
         return 2
     console.summary(report)
-    _record(report, progress)
+    _record(report, progress, reads)
     write_reports(report, json_path=args.json, junit=args.junit, markdown=args.markdown)
     exercism = args.exercism or (sibling_of(args.json) if args.json else None)
     if exercism is not None:

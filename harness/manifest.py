@@ -10,6 +10,11 @@
     task = 2                            # optional: the task of exercises/<level>/README.md
     hints = ["first hint", "deeper"]    # first one on the first failure, then deeper ones
     solution_ref = { file = "requirements.txt", regex = '==' }   # optional
+    reads = ["requirements*.txt"]       # optional: the files the check reads (globs, `*`
+                                        # crosses folders); absent: the whole project
+
+`reads` decides what counts as an attempt for the hints (harness/learn/attempts.py): a
+failure counts only when one of those files changed since the check's last failure.
 
 A backticked snippet in a hint that is a whole line (a Dockerfile instruction, a
 `name==version` requirement, a one-line `key: value` of a workflow) is advice the learner
@@ -34,7 +39,8 @@ from typing import Any
 PROJECTS_DIR = Path(__file__).parent / "projects"
 FILE_NAME = "checks.toml"
 REQUIRED = {"id": str, "title": str, "stage": str, "points": int, "hints": list}
-OPTIONAL = {"task": int, "solution_ref": dict}
+OPTIONAL = {"task": int, "solution_ref": dict, "reads": list}
+WHOLE_PROJECT = ("*",)
 
 
 class ManifestError(ValueError):
@@ -50,6 +56,7 @@ class CheckInfo:
     hints: tuple[str, ...]
     task: int | None = None
     solution_ref: tuple[str, str] | None = None  # (file in solutions/<level>/, regex)
+    reads: tuple[str, ...] = WHOLE_PROJECT  # globs of the files the check reads
 
     @property
     def hint(self) -> str:
@@ -132,6 +139,9 @@ def _entry(raw: Any, where: str) -> CheckInfo:
         except re.error as exc:
             raise ManifestError(f"{where}: solution_ref regex: {exc}") from None
         solution_ref = (ref["file"], ref["regex"])
+    reads = raw.get("reads", list(WHOLE_PROJECT))
+    if not reads or not all(isinstance(r, str) and r for r in reads):
+        raise ManifestError(f"{where}: reads must be a non-empty list of globs")
     return CheckInfo(
         id=raw["id"],
         title=raw["title"],
@@ -140,6 +150,7 @@ def _entry(raw: Any, where: str) -> CheckInfo:
         hints=tuple(hints),
         task=raw.get("task"),
         solution_ref=solution_ref,
+        reads=tuple(reads),
     )
 
 

@@ -27,9 +27,7 @@ SOLUTION = ROOT / "solutions" / "advanced"
 def run_grade(
     path: Path, monkeypatch: pytest.MonkeyPatch, approve: list[str], cluster: str = "stand-in"
 ) -> tuple[Report, str]:
-    monkeypatch.setattr(
-        "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
-    )
+    monkeypatch.setattr("world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD)
     out = io.StringIO()
     options = Options(
         project_dir=path, level="advanced", approve=approve, approved_by="alice", cluster=cluster

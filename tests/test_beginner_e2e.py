@@ -38,9 +38,7 @@ def engine() -> None:
 
 
 def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> tuple[Report, str]:
-    monkeypatch.setattr(
-        "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
-    )
+    monkeypatch.setattr("world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD)
     out = io.StringIO()
     options = Options(project_dir=path, level="beginner", **kwargs)  # type: ignore[arg-type]
     report = beginner.PROJECT.grade(options, Console(out))

@@ -160,3 +160,14 @@ def test_exercise_readme_commands_work_offline(level: str) -> None:
     assert bare == []
     assert f"nox -s hadolint -- exercises/{level}/Dockerfile" in readme
     assert f"docker build --build-arg BASE_IMAGE={SEEDED} -t iris-api ." in readme
+
+
+def test_needs_naming_no_job_says_so(solution_copy: Project) -> None:
+    """Job ids are case-sensitive: `needs: Train` is no job of a workflow whose job is
+    `train` (GitHub rejects it), not a build that runs beside training."""
+    solution_copy.replace(WORKFLOW, "    needs: train\n", "    needs: Train\n")
+    result = grade(solution_copy.root)["workflow.job-needs"]
+    assert result.status is Status.FAIL
+    assert "needs `Train`, but there is no job of that name" in result.message
+    assert "did you mean `train`" in result.message
+    assert "does not need the training job" not in result.message

@@ -29,9 +29,7 @@ STARTER = ROOT / "exercises" / "intermediate"
 
 
 def run_grade(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, str]:
-    monkeypatch.setattr(
-        "world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD
-    )
+    monkeypatch.setattr("world.registry.secrets.token_urlsafe", lambda n: KNOWN_PASSWORD)
     out = io.StringIO()
     options = Options(project_dir=path, level="intermediate")
     report = intermediate.PROJECT.grade(options, Console(out))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 
 from harness.checks import CheckList, Outcome, Status, failed, passed, run_check, skipped
 from harness.report.model import Report
+from harness.report.terminal import Console
 from harness.report.writers import to_json, to_junit, to_markdown
 
 CHECKS = CheckList[dict[str, str]]()
@@ -76,3 +78,31 @@ def test_junit_counts() -> None:
 def test_markdown_escapes_table_cells() -> None:
     md = to_markdown(make_report())
     assert "3/7" in md and "wrong \\| pipe" in md and "*Hint:* do the thing" in md
+
+
+def _summary(report: Report) -> str:
+    out = io.StringIO()
+    Console(out).summary(report)
+    return out.getvalue()
+
+
+def test_console_summary_shows_isolation_and_the_teardown_verdict() -> None:
+    report = make_report()
+    report.stack["isolation"] = "OFF (--isolate off): the workflow ran with the harness's access"
+    report.teardown = {"clean": True, "leftovers": ""}
+    text = _summary(report)
+    assert "isolation: OFF (--isolate off)" in text
+    assert "teardown: clean, nothing of the run is left" in text
+    report.teardown = {
+        "clean": False,
+        "leftovers": "containers: kata-r1-api",
+        "problems": ["vm i-123 still running"],
+    }
+    text = _summary(report)
+    assert "teardown left behind: containers: kata-r1-api" in text
+    assert "teardown problem: vm i-123 still running" in text and "teardown: clean" not in text
+
+
+def test_a_static_only_summary_claims_nothing_about_teardown() -> None:
+    text = _summary(make_report())
+    assert "teardown" not in text and "isolation" not in text

@@ -7,7 +7,6 @@ from .model import Drill, Replace
 
 LEVEL = "advanced"
 WORKFLOW = ".github/workflows/promote.yml"
-STAGING_VARS = "env/staging/variables.tf"
 
 DRILLS: tuple[Drill, ...] = (
     Drill(
@@ -19,10 +18,15 @@ DRILLS: tuple[Drill, ...] = (
             "Yesterday's release candidate had a bug that only showed on long inputs. The "
             "canary stage was supposed to expose it to a small share of staging traffic, but "
             "every staging client hit it at once and the QA team's whole regression run "
-            "failed. The stable pods sat idle the whole time. Nothing in the workflow changed."
+            "failed. The stable pods sat idle the whole time. The Terraform under env/ and "
+            "modules/ has not changed in weeks; the release pull request only 'tidied up' the "
+            "promotion workflow."
         ),
         targets=("terraform.canary-config",),
-        edits=(Replace(STAGING_VARS, "  default     = 10\n", "  default     = 100\n"),),
+        # the pipeline applies staging with the workflow's weight (-var canary_weight=...),
+        # so that is where the fault has to be for the incident to happen
+        edits=(Replace(WORKFLOW, '      CANARY_WEIGHT: "10"\n', '      CANARY_WEIGHT: "100"\n'),),
+        unchanged=("env/*", "modules/*"),
     ),
     Drill(
         name="gpu-no-fallback",

@@ -34,19 +34,16 @@ def _command(drill: Drill, *flags: str) -> str:
 def list_drills(out: TextIO) -> int:
     book = record.load()
     width = max(len(d.name) for d in DRILLS)
-    print(f"{'name':<{width}}  {'level':<12} {'difficulty':<10} targets / title", file=out)
-    for d in DRILLS:
+    print(f"{'name':<{width}}  {'level':<12} {'difficulty':<10} title", file=out)
+    for d in DRILLS:  # never the target checks: they name the cause the incident withholds
         entry = book.drills.get(d.name)
         best = f"  (best {clock(entry.best_s)})" if entry and entry.best_s is not None else ""
-        print(
-            f"{d.name:<{width}}  {d.level:<12} {d.difficulty:<10} {', '.join(d.targets)}",
-            file=out,
-        )
-        print(f"{'':<{width}}  {'':<12} {'':<10} {d.title}{best}", file=out)
+        print(f"{d.name:<{width}}  {d.level:<12} {d.difficulty:<10} {d.title}{best}", file=out)
     print(
         "\nEach drill is judged by its level's fast tiers: "
         + "; ".join(f"{level}: {tier}" for level, tier in TIERS.items())
-        + ".\nStart one: python -m harness drill NAME (or --random)",
+        + ".\nStart one: python -m harness drill NAME (or --random); "
+        "`--hint` names the checks that judge it.",
         file=out,
     )
     return 0
@@ -95,6 +92,8 @@ def _print_verdict(verdict: Verdict, out: TextIO) -> None:
             print(f"         {r.message}", file=out)
     for r in verdict.regressions:
         print(f"   BROKE {r.id:<30} {r.message}", file=out)
+    for rel in verdict.not_ignored:
+        print(f"   FAIL  {rel} is not ignored by git: the next `git add -A` commits it", file=out)
     print(
         f"   other checks: {verdict.others_passed} pass, {len(verdict.regressions)} broken "
         f"({verdict.duration_s:.1f} s)",

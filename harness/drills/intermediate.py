@@ -154,6 +154,9 @@ DRILLS: tuple[Drill, ...] = (
             Replace(".gitignore", GITIGNORE_TF, "reports/\n.terraform/\n"),
             AddFile("terraform/terraform.tfstate", LAPTOP_STATE),
         ),
+        # "cannot be committed again": `git rm` alone leaves the next `git add -A` free to
+        # commit the next local state
+        must_ignore=("terraform/terraform.tfstate", "terraform/terraform.tfstate.backup"),
     ),
     Drill(
         name="wrong-instance-type",

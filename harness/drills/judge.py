@@ -1,11 +1,13 @@
 """Grading a drill folder: the project's own fast tiers (static, and Terraform where the level
 has one), run exactly as `grade --static-only` runs them. The drill is fixed when every target
-check passes and no other check that ran fails (the reference solution passes them all)."""
+check passes, no other check that ran fails (the reference solution passes them all), and git
+ignores each path the drill's `must_ignore` names (an incident that asks for "never again")."""
 
 from __future__ import annotations
 
+import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.checks import CheckResult, Status
@@ -25,6 +27,7 @@ class Verdict:
     others_passed: int
     duration_s: float
     harness_error: str = ""
+    not_ignored: list[str] = field(default_factory=list)  # must_ignore paths git would commit
 
     @property
     def undecided(self) -> list[CheckResult]:
@@ -36,6 +39,7 @@ class Verdict:
             bool(self.targets)
             and not self.harness_error
             and not self.regressions
+            and not self.not_ignored
             and all(r.status is Status.PASS for r in self.targets)
         )
 
@@ -66,7 +70,25 @@ def verdict_of(drill: Drill, report: Report, duration_s: float) -> Verdict:
     )
 
 
+def not_ignored(paths: tuple[str, ...], folder: Path) -> list[str]:
+    """The paths that git in `folder` would not ignore (`git check-ignore --no-index`, so a
+    rule counts even while the file is still tracked)."""
+    out = []
+    for rel in paths:
+        done = subprocess.run(
+            ["git", "check-ignore", "--no-index", "-q", "--", rel],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            out.append(rel)
+    return out
+
+
 def judge(drill: Drill, folder: Path) -> Verdict:
     start = time.monotonic()
     report = fast_tiers(drill.level, folder)
-    return verdict_of(drill, report, time.monotonic() - start)
+    verdict = verdict_of(drill, report, time.monotonic() - start)
+    verdict.not_ignored = not_ignored(drill.must_ignore, folder)
+    return verdict

@@ -93,7 +93,10 @@ class AddFile:
 @dataclass(frozen=True)
 class Drill:
     """One fault. `scenario` is what the on-call engineer would see (symptoms, never the
-    cause); `targets` are the check ids that judge the fix."""
+    cause); `targets` are the check ids that judge the fix. `must_ignore`: paths the fix
+    must make git ignore, when the incident asks that a file can never be committed again
+    (no check of the project grades that). `unchanged`: globs of the files the incident
+    says did not change; a test keeps them apart from the files the fault touches."""
 
     name: str
     level: str
@@ -102,6 +105,8 @@ class Drill:
     targets: tuple[str, ...]
     edits: tuple[Edit, ...]
     difficulty: Difficulty = "medium"
+    must_ignore: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
 
     def inject(self, root: Path) -> None:
         for edit in self.edits:

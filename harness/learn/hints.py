@@ -1,9 +1,10 @@
-"""Hints that go deeper each time the same check fails again.
+"""Hints that go deeper with each attempt at a check (harness/learn/attempts.py: a failure
+after a change to a file the check reads).
 
 Level 1 is the check's hint, the next levels its `hints` (deeper, more specific), and the
 last level a pointer into the reference solution: a file and a line range, found by the
-regex of the check's `solution_ref` in the project's manifest (checks.toml). Never the
-solution's text itself.
+regex of the check's `solution_ref` in the project's manifest (checks.toml), never the
+solution's text itself, and only from the POINTER_AFTER-th attempt on.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from harness.grading import KATA_ROOT
 from harness.report.terminal import Console
 
 MAX_POINTER_LINES = 15
+POINTER_AFTER = 4  # attempts before the solution pointer shows
 
 
 @dataclass(frozen=True)
@@ -79,24 +81,35 @@ def solution_pointer(level: str, ref: tuple[str, str], kata_root: Path = KATA_RO
     return None
 
 
-def hint_levels(level: str, check: Check[Any], kata_root: Path = KATA_ROOT) -> list[str]:
-    texts = [t for t in (check.hint, *check.hints) if t]
+def pointer_hint(level: str, check: Check[Any], kata_root: Path = KATA_ROOT) -> str | None:
     ref = check.solution_ref
     pointer = solution_pointer(level, ref, kata_root) if ref else None
-    if pointer:
-        texts.append(
-            f"compare your work with the reference solution at {pointer} (only those lines)"
-        )
-    return texts
+    if pointer is None:
+        return None
+    return f"compare your work with the reference solution at {pointer} (only those lines)"
 
 
-def hint_for(level: str, check: Check[Any], failures: int) -> Hint | None:
-    """The hint after `failures` consecutive failures (1 = first failure)."""
-    texts = hint_levels(level, check)
+def hint_levels(level: str, check: Check[Any], kata_root: Path = KATA_ROOT) -> list[str]:
+    """Every level's text, the solution pointer (when the check has one) last."""
+    texts = [t for t in (check.hint, *check.hints) if t]
+    pointer = pointer_hint(level, check, kata_root)
+    return [*texts, pointer] if pointer else texts
+
+
+def hint_for(level: str, check: Check[Any], attempts: int) -> Hint | None:
+    """The hint at `attempts` attempts (1 = first failure): one level deeper per attempt,
+    the solution pointer only from attempt POINTER_AFTER on."""
+    texts = [t for t in (check.hint, *check.hints) if t]
+    pointer = pointer_hint(level, check)
+    levels = len(texts) + (1 if pointer else 0)
+    if pointer and (attempts >= POINTER_AFTER or not texts):
+        if attempts < POINTER_AFTER:
+            return None
+        return Hint(levels, levels, pointer)
     if not texts:
         return None
-    index = min(max(failures, 1), len(texts)) - 1
-    return Hint(index + 1, len(texts), texts[index])
+    index = min(max(attempts, 1), len(texts))
+    return Hint(index, levels, texts[index - 1])
 
 
 class HintingConsole(Console):

@@ -10,12 +10,15 @@ from .hints import Hint, hint_for
 from .state import Progress
 
 
-def current_hints(level: str, progress: Progress, ahead: int = 0) -> dict[str, Hint]:
-    """Each check's hint at its current level; `ahead=1`: the level it reaches if it fails
-    once more (what a run about to start shows)."""
+def current_hints(
+    level: str, progress: Progress, reads: dict[str, str] | None = None
+) -> dict[str, Hint]:
+    """Each check's hint at its current attempts; with `reads` (each check's fingerprint of
+    the files it reads now), the hint of the run about to start, if it fails the check."""
     out = {}
     for cid, check in checks_for(level).items():
-        hint = hint_for(level, check, progress.streak(level, cid) + ahead)
+        now = reads.get(cid) if reads is not None else None
+        hint = hint_for(level, check, progress.attempts(level, cid, now))
         if hint is not None:
             out[cid] = hint
     return out
@@ -45,6 +48,12 @@ def render(progress: Progress) -> str:
         if state is None or not state.runs:
             lines.append(f"{level}: not started (python -m harness grade {level})")
             continue
+        if state.reset_at:
+            lines.append(
+                f"{level}: reset to the starter at {state.reset_at}, not graded since "
+                f"(python -m harness grade {level}); {state.runs} run(s) before"
+            )
+            continue
         passed = len([c for c in state.passed() if not checks or c in checks])
         lines.append(
             f"{level}: {state.score:g}/{maximum or '?'} points, {passed}/{total} checks passed "
@@ -59,6 +68,6 @@ def render(progress: Progress) -> str:
         status = state.checks.get(nxt)
         if status is None or status.status == "skip":
             lines.append("   not run yet: do a full run (without --static-only)")
-        elif check is not None and (hint := hint_for(level, check, status.streak)) is not None:
+        elif check is not None and (hint := hint_for(level, check, status.attempts)) is not None:
             lines.append(f"   hint {hint.level}/{hint.levels}: {hint.text}")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """`python -m harness reset LEVEL`: put exercises/<level> back to its starter state, from the
 kata's git HEAD (`git archive HEAD exercises/<level>`), after backing the learner's work up to
 `.kata/backups/<level>-<timestamp>/`. The learner's own `.git` (and virtualenv) are kept.
+The level's progress forgets its verdicts: they were about the work that is now backed up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from harness.errors import UsageError
 from harness.grading import KATA_ROOT
+
+from . import state
 
 KEEP = {".git", ".venv", "venv"}
 BACKUP_IGNORE = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", ".pytest_cache")
@@ -65,4 +68,12 @@ def reset(
             else:
                 child.unlink()
         shutil.copytree(starter, target, dirs_exist_ok=True, symlinks=True)
+    forget_progress(level)
     return saved
+
+
+def forget_progress(level: str) -> None:
+    progress = state.load()
+    if level in progress.levels:
+        progress.forget(level)
+        state.save(progress)

@@ -2,7 +2,8 @@
 every save; the full pipeline when asked (Enter or `f` + Enter); `q` + Enter or Ctrl-C quits.
 
 Saves only re-run the static tier and do not count as attempts for the hints; a full run is
-recorded in the progress file like `grade`.
+recorded in the progress file like `grade` (an attempt at each check it fails whose files
+changed since that check last failed).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from harness.report.model import Report
 from harness.runner import Options
 
 from . import state
+from .attempts import fingerprints
 from .hints import Hint, HintingConsole
 from .progress import current_hints
 
@@ -98,11 +100,12 @@ class Watcher:
 
     def full_run(self) -> Report:
         progress = state.load()
-        console = WatchConsole(current_hints(self.level, progress, ahead=1), self.stream, False)
+        reads = fingerprints(self.level, self.path)
+        console = WatchConsole(current_hints(self.level, progress, reads), self.stream, False)
         options = Options(project_dir=self.path, level=self.level)
         report = guarded_grade(self.project, options, console)
         console.summary(report)
-        progress.record(report)
+        progress.record(report, reads)
         state.save(progress)
         self.say("full run recorded in your progress (python -m harness progress)")
         return report

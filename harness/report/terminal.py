@@ -64,6 +64,26 @@ class Console:
             self.line(f"   decision: {decision}")
         if report.harness_error:
             self.line(self._paint("31", f"harness error: {report.harness_error}"))
-        leftovers = report.teardown.get("leftovers")
+        for text, bad in after_run_lines(report):
+            self.line(self._paint("31", text) if bad else text)
+
+
+def after_run_lines(report: Report) -> list[tuple[str, bool]]:
+    """The summary's lines on what surrounded the run (isolation of act, the teardown
+    proof), each with whether it is bad news; none for a run that started nothing."""
+    out = []
+    isolation = report.stack.get("isolation")
+    if isolation:
+        out.append((f"isolation: {isolation}", not isolation.startswith("bwrap")))
+    teardown = report.teardown
+    if teardown:
+        leftovers, problems = teardown.get("leftovers"), teardown.get("problems") or []
+        if teardown.get("clean"):
+            out.append(("teardown: clean, nothing of the run is left", False))
         if leftovers:
-            self.line(self._paint("31", f"teardown left behind: {leftovers}"))
+            out.append((f"teardown left behind: {leftovers}", True))
+        for problem in problems:
+            out.append((f"teardown problem: {problem}", True))
+        if not teardown.get("clean") and not leftovers and not problems:
+            out.append(("teardown: not proven clean", True))
+    return out

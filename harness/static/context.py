@@ -43,6 +43,19 @@ def job_needs(job: dict[str, Any]) -> list[str]:
     return [str(n) for n in (needs if isinstance(needs, list) else [needs])]
 
 
+def unknown_need(jobs: dict[str, dict[str, Any]]) -> str | None:
+    """Why a job's `needs` names no job of the workflow, or None. Job ids are case-sensitive
+    in GitHub Actions (`needs: Train` is not the job `train`): GitHub rejects the workflow."""
+    for job_id, job in jobs.items():
+        for name in job_needs(job):
+            if name in jobs:
+                continue
+            same = [j for j in jobs if j.lower() == name.lower()]
+            hint = f": job ids are case-sensitive, did you mean `{same[0]}`?" if same else ""
+            return f"job `{job_id}` needs `{name}`, but there is no job of that name{hint}"
+    return None
+
+
 def transitive_needs(jobs: dict[str, dict[str, Any]], job_id: str) -> set[str]:
     seen: set[str] = set()
     todo = list(job_needs(jobs.get(job_id, {})))

@@ -4,9 +4,11 @@ scenarios that describe symptoms (never the answer), and exactly invertible faul
 from __future__ import annotations
 
 import random
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.drills.catalog import BY_NAME, DRILLS, drills_for, get_drill, pick
 from harness.drills.model import AddFile, Drill, DrillError, Replace
@@ -90,3 +92,27 @@ def test_unknown_drill_and_seeded_pick() -> None:
     assert names == set(BY_NAME)
     with pytest.raises(UsageError):
         pick(random.Random(0), "no-such-level")
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=[d.name for d in DRILLS])
+def test_incident_never_calls_the_faulty_files_unchanged(drill: Drill, tmp_path: Path) -> None:
+    """What the incident says did not change (`unchanged`) is real and is not where the
+    fault is."""
+    solution = tree(solution_copy(drill.level, tmp_path / "solution"))
+    for pattern in drill.unchanged:
+        assert any(fnmatch(rel, pattern) for rel in solution), f"{pattern} names no file"
+        touched = [rel for rel in drill.files if fnmatch(rel, pattern)]
+        assert not touched, f"the incident says {pattern} did not change; the fault edits {touched}"
+
+
+def test_canary_incident_happens_where_the_pipeline_takes_its_weight(tmp_path: Path) -> None:
+    """The pipeline applies staging with the workflow's own weight (`-var canary_weight=
+    $CANARY_WEIGHT`), so "every staging client hit the canary" needs that weight broken."""
+    drill = get_drill("canary-all-traffic")
+    _, broken, _ = three_states(drill, tmp_path)
+    workflow = yaml.safe_load((broken / ".github/workflows/promote.yml").read_text())
+    job = workflow["jobs"]["deploy-staging-canary"]
+    applies = [s["run"] for s in job["steps"] if "canary_weight=$CANARY_WEIGHT" in s.get("run", "")]
+    assert applies, "the staging job no longer applies the workflow's weight"
+    assert int(job["env"]["CANARY_WEIGHT"]) > 50
+    assert "Nothing in the workflow changed" not in drill.scenario

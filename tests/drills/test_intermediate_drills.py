@@ -14,7 +14,7 @@ import pytest
 from harness.checks import CheckResult, Status, run_check
 from harness.drills import workspace
 from harness.drills.catalog import drills_for, get_drill
-from harness.drills.judge import judge
+from harness.drills.judge import judge, not_ignored
 from harness.drills.model import Drill
 from harness.projects.intermediate.facts import _keypair
 from harness.projects.intermediate.static_checks import STATIC, TfStaticContext
@@ -94,6 +94,22 @@ def test_committed_state_needs_removing_from_the_index(tmp_path: Path) -> None:
     patch.write_text(workspace.reference_diff(drill))
     subprocess.run(["git", "apply", "--index", str(patch)], cwd=folder, check=True)
     assert run_check(check, TfStaticContext(folder)).status is Status.PASS
+
+
+def test_git_rm_alone_does_not_fix_the_committed_state(tmp_path: Path) -> None:
+    """The incident asks that the state cannot be committed again: removing it from git
+    passes the target check, but the drill is fixed only once .gitignore keeps it out."""
+    drill = get_drill("state-committed")
+    folder = workspace.create(drill, tmp_path / "drill")
+    subprocess.run(["git", "rm", "-q", "terraform/terraform.tfstate"], cwd=folder, check=True)
+    check = STATIC.get("terraform.no-state-committed")
+    assert run_check(check, TfStaticContext(folder)).status is Status.PASS
+    verdict = judge(drill, folder)
+    assert verdict.not_ignored == list(drill.must_ignore)
+    assert not verdict.fixed
+    gitignore = folder / ".gitignore"
+    gitignore.write_text(gitignore.read_text() + "*.tfstate\n*.tfstate.*\n")
+    assert not_ignored(drill.must_ignore, folder) == []
 
 
 @pytest.mark.skipif(not HAVE_TERRAFORM, reason="terraform is not installed")

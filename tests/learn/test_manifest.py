@@ -5,6 +5,7 @@ exercise README's task list names the same checks per task."""
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,15 @@ from harness.checks import CheckList, Outcome, manifest_checks, passed
 from harness.grading import KATA_ROOT
 from harness.learn.catalog import checks_for
 from harness.learn.hints import solution_pointer
-from harness.manifest import ManifestError, load_manifest, manifest_path, parse_manifest
+from harness.manifest import (
+    WHOLE_PROJECT,
+    ManifestError,
+    load_manifest,
+    manifest_path,
+    parse_manifest,
+)
 from harness.projects import PROJECTS
+from harness.sandbox import carried_files
 
 LEVELS = ("beginner", "intermediate", "advanced")
 TASK_HEADING = re.compile(r"^###\s+(\d+)\.\s")
@@ -167,3 +175,28 @@ def test_beginner_texts_quote_the_thresholds_its_checks_use() -> None:
     assert f"under the {rc.SIZE_BUDGET_MB} MB" in manifest.get("image.size").title
     assert f"(p95 under {rc.LATENCY_BUDGET_MS} ms)" in manifest.get("container.latency").title
     assert ", ".join(sc.PROVIDED_SECRETS) + "." in manifest.get("workflow.known-secrets").hint
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_reads_glob_names_files_of_the_solution(level: str) -> None:
+    """What a check reads decides its attempts: a glob that matches nothing would freeze
+    the check's hints at their first level."""
+    files = carried_files(KATA_ROOT / "solutions" / level)
+    for info in load_manifest(level):
+        if info.reads == WHOLE_PROJECT:
+            continue
+        for glob in info.reads:
+            if glob.endswith(".yaml"):  # the .yml form's twin; the solutions use .yml
+                continue
+            assert any(fnmatch(f, glob) for f in files), f"{info.id}: {glob} matches nothing"
+
+
+def test_reads_defaults_to_the_whole_project_and_is_checked() -> None:
+    path = Path("checks.toml")
+    plain = parse_manifest(_manifest("a.x"), "beginner", path).get("a.x")
+    assert plain.reads == WHOLE_PROJECT == ("*",)
+    text = _manifest("a.x") + 'reads = ["Dockerfile"]\n'
+    assert parse_manifest(text, "beginner", path).get("a.x").reads == ("Dockerfile",)
+    for bad in ("reads = []\n", 'reads = "Dockerfile"\n', "reads = [1]\n"):
+        with pytest.raises(ManifestError, match="reads"):
+            parse_manifest(_manifest("a.x") + bad, "beginner", path)

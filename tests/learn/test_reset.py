@@ -6,7 +6,11 @@ import filecmp
 import subprocess
 from pathlib import Path
 
+from harness.learn import state
+from harness.learn.catalog import checks_for
+from harness.learn.progress import render
 from harness.learn.reset import reset
+from harness.report.model import Report
 from tests.conftest import ROOT
 from tests.grading.helpers import kata, starter
 
@@ -59,3 +63,24 @@ def test_reset_cli_says_where_the_backup_is(tmp_path: Path) -> None:
     backup = next((tmp_path / "b").iterdir())
     assert (backup / "requirements.txt").read_text() == "scikit-learn==1.9.1\n"
     assert (mine / "requirements.txt").read_text() != "scikit-learn==1.9.1\n"
+
+
+def test_progress_after_reset_no_longer_claims_the_old_verdicts(tmp_path: Path) -> None:
+    """Every check passed before the reset; the starter passes few: progress must not say
+    "every check passes" about work that is now only in the backup."""
+    progress = state.Progress()
+    level = progress.level("beginner")
+    level.runs = 3
+    for cid in checks_for("beginner"):
+        level.checks[cid] = state.CheckState("pass", 1.0, 1)
+    state.save(progress)
+    assert "every check passes" in render(state.load())
+    mine = starter(tmp_path / "mine")
+    reset("beginner", mine, backups=tmp_path / "b")
+    shown = render(state.load())
+    assert "every check passes" not in shown
+    assert "beginner: reset to the starter at " in shown and "not graded since" in shown
+    again = state.load()
+    assert again.levels["beginner"].checks == {} and again.levels["beginner"].runs == 3
+    again.record(Report(project="beginner", path="p", run_id="r"))
+    assert again.levels["beginner"].reset_at == ""  # a run after the reset counts again

@@ -291,9 +291,7 @@ def test_a_vm_that_cannot_start_is_reported_once(
 def test_watcher_survives_an_unreachable_emulator(docker_client: Any, run_id: str) -> None:
     from .conftest import free_port
 
-    manager = VmManager(
-        run_id, endpoint_url=f"http://127.0.0.1:{free_port()}", interval=0.05
-    )
+    manager = VmManager(run_id, endpoint_url=f"http://127.0.0.1:{free_port()}", interval=0.05)
     with manager:
         deadline = time.monotonic() + 10
         while manager.last_error is None and time.monotonic() < deadline:

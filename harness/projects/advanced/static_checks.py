@@ -9,7 +9,7 @@ from typing import Any
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
 from harness.projects import common
-from harness.static.context import StaticContext, step_runs, transitive_needs
+from harness.static.context import StaticContext, step_runs, transitive_needs, unknown_need
 from harness.workflows import PushEvent, Workflow, fires_on_push
 
 MANIFEST = load_manifest("advanced")
@@ -98,6 +98,8 @@ def metric_gate(ctx: StaticContext) -> Outcome:
         ]
         if not builders:
             continue
+        if (unknown := unknown_need(jobs)) is not None:
+            return failed(f"{wf.path}: {unknown}")
         if not gates:
             return failed("no job runs a validation script before the build")
         for builder in builders:

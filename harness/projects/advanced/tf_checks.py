@@ -1,8 +1,11 @@
 """Advanced, Terraform tier: every environment root validates, and staging's plan puts a
-small canary beside the stable version (planned against the cluster stand-in)."""
+small canary beside the stable version (planned against the cluster stand-in), at the weight
+the workflow itself applies (a `-var canary_weight=...` in the workflow overrides the
+default the plan reads)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,9 @@ from .runtime_checks import CANARY_ANNOTATION, HEADER_ANNOTATION, WEIGHT_ANNOTAT
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 MAX_CANARY_WEIGHT = 50
+# a literal weight the workflow passes to Terraform: `-var "canary_weight=10"` or an env
+# value `CANARY_WEIGHT: "10"` that such a -var reads
+WORKFLOW_WEIGHT = re.compile(r"""(?:canary_weight=|CANARY_WEIGHT:\s*)["']?(\d+)""")
 
 
 @dataclass
@@ -89,6 +95,26 @@ def canary_config(ctx: TfContext) -> Outcome:
         return failed(
             f"canary-weight {weight}: a canary takes a small share (1..{MAX_CANARY_WEIGHT})"
         )
+    if too_big := workflow_weights(ctx.root):
+        return failed(
+            f"the workflow applies staging with canary weight {too_big[0]}: a canary takes a "
+            f"small share (1..{MAX_CANARY_WEIGHT}; 0 only to remove it)"
+        )
     header = canaries[0].get(HEADER_ANNOTATION)
     extra = f", by-header {header}" if header else ""
     return passed(f"canary Ingress at weight {weight}%{extra} beside the main Ingress")
+
+
+def workflow_weights(root: Path) -> list[str]:
+    """Canary weights above the maximum that a workflow passes literally, as `N (file:line)`."""
+    folder = root / ".github" / "workflows"
+    out = []
+    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for match in WORKFLOW_WEIGHT.finditer(line):
+                if int(match.group(1)) > MAX_CANARY_WEIGHT:
+                    out.append(f"{match.group(1)} ({path.relative_to(root)}:{number})")
+    return out

@@ -8,7 +8,13 @@ from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
 from harness.projects import common
 from harness.projects.common import PROVIDED_SECRETS, secret_references
-from harness.static.context import StaticContext, step_runs, step_uses, transitive_needs
+from harness.static.context import (
+    StaticContext,
+    step_runs,
+    step_uses,
+    transitive_needs,
+    unknown_need,
+)
 from harness.static.dockerfile import hadolint
 from harness.static.requirements import parse_requirements
 
@@ -28,6 +34,8 @@ def job_needs(ctx: StaticContext) -> Outcome:
         return problem
     for wf in ctx.workflows.workflows:
         jobs = wf.jobs
+        if (unknown := unknown_need(jobs)) is not None:
+            return failed(f"{wf.path}: {unknown}")
         trainers = [j for j, job in jobs.items() if TRAIN_RUN.search(step_runs(job))]
         builders = [
             j
