@@ -38,7 +38,7 @@ def endpoint() -> str | None:
 
 
 def _sign(url: str, body: str, region: str, creds: Credentials) -> dict[str, str]:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
     host = urllib.parse.urlsplit(url).netloc
     headers = {

@@ -18,8 +18,7 @@ def require(name: str, how: str) -> Path:
     found = shutil.which(name)
     if found is None:
         raise ActionError(
-            f"{name} is not installed on this machine and nothing can be downloaded offline: "
-            f"{how}"
+            f"{name} is not installed on this machine and nothing can be downloaded offline: {how}"
         )
     return Path(found)
 

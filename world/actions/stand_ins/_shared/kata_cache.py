@@ -2,10 +2,10 @@
 
 GitHub keeps caches per repository and branch on its servers; offline, one folder on this
 machine plays that part and outlives every run: $KATA_ACTIONS_CACHE (the harness sets it)
-or ~/.cache/cicd-kata/actions-cache. An entry is a gzip tar plus a meta.json, stored under
-the cache "version" (a hash of the paths, as the real action computes one) so a restore
-with other paths misses, as it does on GitHub. Keys are immutable: a second save of a key
-is refused with the real action's message.
+or ~/.cache/cicd-kata/actions-cache (entries/, pip/, uv/). An entry is a gzip tar plus a
+meta.json, stored under the cache "version" (a hash of the paths, as the real action
+computes one) so a restore with other paths misses, as it does on GitHub. Keys are
+immutable: a second save of a key is refused with the real action's message.
 """
 
 from __future__ import annotations
@@ -24,17 +24,22 @@ from pathlib import Path
 MAX_KEY_LENGTH = 512
 
 
-def root() -> Path:
+def base() -> Path:
+    """The per-machine folder: cache entries, and the pip and uv caches beside them."""
     explicit = os.environ.get("KATA_ACTIONS_CACHE")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cicd-kata" / "actions-cache"
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "cicd-kata" / "actions-cache"
+
+
+def root() -> Path:
+    return base() / "entries"
 
 
 def tool_cache_dir(name: str) -> Path:
-    """A tool's cache (pip, uv) next to the actions cache, shared by every run here."""
-    path = root().parent / name
+    """A tool's cache (pip, uv) beside the entries, shared by every run here."""
+    path = base() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -55,7 +55,7 @@ def _seconds(text: str, default: int) -> int:
         return int(text[:-1]) * units[text[-1]]
     if text.isdigit():
         return int(text)
-    raise ActionError(f"time: invalid duration \"{text}\"")
+    raise ActionError(f'time: invalid duration "{text}"')
 
 
 class Session:
@@ -79,11 +79,16 @@ class Session:
         self.command_timeout = _seconds(get_input("command_timeout"), 600)
         self.env = dict(os.environ)
         self.options = [
-            "-o", "BatchMode=no",
-            "-o", f"ConnectTimeout={self.timeout}",
-            "-o", "StrictHostKeyChecking=no",
-            "-o", f"UserKnownHostsFile={os.devnull}",
-            "-o", "LogLevel=ERROR",
+            "-o",
+            "BatchMode=no",
+            "-o",
+            f"ConnectTimeout={self.timeout}",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            f"UserKnownHostsFile={os.devnull}",
+            "-o",
+            "LogLevel=ERROR",
         ]
         key, key_path = get_raw_input("key").strip(), get_input("key_path")
         if key:
@@ -115,10 +120,15 @@ class Session:
             return
         scan = subprocess.run(
             ["ssh-keyscan", "-p", target.port, "-T", str(self.timeout), target.host],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         prints = subprocess.run(
-            ["ssh-keygen", "-lf", "-"], input=scan.stdout, capture_output=True, text=True,
+            ["ssh-keygen", "-lf", "-"],
+            input=scan.stdout,
+            capture_output=True,
+            text=True,
             check=False,
         ).stdout
         found = {line.split()[1] for line in prints.splitlines() if len(line.split()) > 1}
@@ -130,7 +140,12 @@ class Session:
 
     def ssh(self, target: Target, command: str) -> list[str]:
         return [
-            "ssh", *self.options, "-p", target.port, f"{self.username}@{target.host}", command,
+            "ssh",
+            *self.options,
+            "-p",
+            target.port,
+            f"{self.username}@{target.host}",
+            command,
         ]
 
     def close(self) -> None:

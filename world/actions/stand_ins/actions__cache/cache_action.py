@@ -104,4 +104,3 @@ def cache_main() -> None:
             "nothing is saved at the end of this job; add `actions/cache/save` (same path "
             "and key) after the step that fills the cache"
         )
-

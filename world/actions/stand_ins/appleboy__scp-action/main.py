@@ -45,7 +45,7 @@ def _remote_command(target_dir: str) -> str:
         parts.append(f"rm -rf {quoted}")
     strip = get_input("strip_components", "0")
     if not strip.isdigit():
-        raise ActionError(f"strconv.Atoi: parsing \"{strip}\": invalid syntax")
+        raise ActionError(f'strconv.Atoi: parsing "{strip}": invalid syntax')
     untar = f"{tar} -xf - -C {quoted}"
     if int(strip):
         untar += f" --strip-components={strip}"
@@ -78,7 +78,9 @@ def main() -> None:
                 raise ActionError(f"{target.host}: Run Command Timeout") from None
             if done.returncode != 0:
                 err = done.stderr.decode("utf-8", "replace").strip()[-400:]
-                raise ActionError(f"{target.host}: Process exited with status {done.returncode}: {err}")
+                raise ActionError(
+                    f"{target.host}: Process exited with status {done.returncode}: {err}"
+                )
     finally:
         session.close()
     info("✅ Successfully executed transfer data to all host")

@@ -11,8 +11,16 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kata_io import ActionError, get_bool, get_input, get_raw_input, info, run, set_output
-from kata_io import workspace
+from kata_io import (
+    ActionError,
+    get_bool,
+    get_input,
+    get_raw_input,
+    info,
+    run,
+    set_output,
+    workspace,
+)
 from ssh_session import Session, Target, targets
 
 

@@ -61,9 +61,17 @@ def _pip_install(wanted: str) -> Path:
     info(f"uv {wanted or '(latest)'} is not installed here: pip install into {target}")
     venv.EnvBuilder(with_pip=True, clear=True).create(target)
     done = subprocess.run(
-        [str(target / "bin" / "python"), "-m", "pip", "install", "-q",
-         f"uv=={wanted}" if wanted else "uv"],
-        capture_output=True, text=True, check=False,
+        [
+            str(target / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"uv=={wanted}" if wanted else "uv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0 or not uv.is_file():
         shutil.rmtree(target, ignore_errors=True)

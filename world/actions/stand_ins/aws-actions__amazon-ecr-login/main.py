@@ -20,7 +20,9 @@ from kata_io import ActionError, get_bool, get_input, info, notice, run, set_out
 def main() -> None:
     kind = get_input("registry-type", "private").lower()
     if kind not in ("private", "public"):
-        raise ActionError("Invalid input for 'registry-type', possible options are [private, public]")
+        raise ActionError(
+            "Invalid input for 'registry-type', possible options are [private, public]"
+        )
     get_bool("mask-password", True)
     get_bool("skip-logout", False)
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):

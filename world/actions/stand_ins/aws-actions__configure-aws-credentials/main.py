@@ -23,8 +23,17 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from aws_sts import Credentials, StsError, call, credentials_of, find
-from kata_io import ActionError, export_env, get_bool, get_input, info, mask, run, set_output
-from kata_io import workspace
+from kata_io import (
+    ActionError,
+    export_env,
+    get_bool,
+    get_input,
+    info,
+    mask,
+    run,
+    set_output,
+    workspace,
+)
 
 ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/.+")
 

@@ -15,12 +15,26 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from kata_io import get_input, info, notice, run, set_output
 
-ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm/v7", "s390x": "s390x",
-        "ppc64le": "ppc64le", "riscv64": "riscv64"}
-QEMU = {"qemu-aarch64": "arm64", "qemu-arm": "arm/v7", "qemu-s390x": "s390x",
-        "qemu-ppc64le": "ppc64le", "qemu-riscv64": "riscv64", "qemu-x86_64": "amd64",
-        "qemu-i386": "386", "qemu-mips64el": "mips64le", "qemu-mips64": "mips64",
-        "qemu-loongarch64": "loong64"}
+ARCH = {
+    "x86_64": "amd64",
+    "aarch64": "arm64",
+    "armv7l": "arm/v7",
+    "s390x": "s390x",
+    "ppc64le": "ppc64le",
+    "riscv64": "riscv64",
+}
+QEMU = {
+    "qemu-aarch64": "arm64",
+    "qemu-arm": "arm/v7",
+    "qemu-s390x": "s390x",
+    "qemu-ppc64le": "ppc64le",
+    "qemu-riscv64": "riscv64",
+    "qemu-x86_64": "amd64",
+    "qemu-i386": "386",
+    "qemu-mips64el": "mips64le",
+    "qemu-mips64": "mips64",
+    "qemu-loongarch64": "loong64",
+}
 
 
 def available() -> list[str]:

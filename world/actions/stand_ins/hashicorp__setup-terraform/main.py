@@ -57,7 +57,9 @@ def _check_version(binary: Path) -> str:
     try:
         ok = satisfies(parse(installed), wanted)
     except ValueError:
-        raise ActionError(f"Input terraform_version: '{wanted}' is not a version or range") from None
+        raise ActionError(
+            f"Input terraform_version: '{wanted}' is not a version or range"
+        ) from None
     if not ok:
         raise ActionError(
             f"Terraform version {wanted} not available offline: this machine has terraform "

@@ -28,9 +28,7 @@ def output(name, value):
 
 
 def main():
-    proc = subprocess.Popen(
-        [BINARY, *sys.argv[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen([BINARY, *sys.argv[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = [], []
     threads = [
         threading.Thread(target=pump, args=(proc.stdout, sys.stdout, out)),

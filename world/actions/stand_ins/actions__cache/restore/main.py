@@ -14,5 +14,6 @@ from kata_io import run
 def main() -> None:
     restore(split=True)
 
+
 if __name__ == "__main__":
     run("actions/cache/restore", main)
