@@ -170,7 +170,7 @@ class _Facts:
 def test_semver_ranges_of_the_setup_actions() -> None:
     sys.path.insert(0, str(SHARED_DIR))
     try:
-        from semver_range import parse, satisfies
+        from semver_range import parse, satisfies  # type: ignore[import-not-found]
     finally:
         sys.path.remove(str(SHARED_DIR))
     installed = parse("v1.9.8")
