@@ -213,7 +213,7 @@ runs:
   steps:
     - shell: bash
       run: |
-        echo "::error::kata: {uses} cannot run offline: {reason}. What to do: {fix}"
+        echo '::error::kata: {uses} cannot run offline: {reason}. What to do: {fix}'
         exit 1
 """
 REFUSING_WORKFLOW = """on: workflow_call
@@ -222,7 +222,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: |
-          echo "::error::kata: {uses} cannot run offline: {reason}. What to do: {fix}"
+          echo '::error::kata: {uses} cannot run offline: {reason}. What to do: {fix}'
           exit 1
 """
 
@@ -230,7 +230,10 @@ jobs:
 def _refusal_text(found: Verdict, workflow: bool) -> bytes:
     """An action.yml or workflow that fails at once with the verdict (act reads it instead
     of cloning the real repository)."""
-    values = {k: v.replace('"', "'").replace("$", "") for k, v in vars(found).items()}
+    # single-quoted for bash (backticks and $ stay text); ${{ would be an expression to act
+    values = {
+        k: v.replace("'", "'\\''").replace("${{", "$ {{") for k, v in vars(found).items()
+    }
     return (REFUSING_WORKFLOW if workflow else REFUSING_ACTION).format(**values).encode()
 
 
