@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from world.actions.catalog import plan_local_repositories, uses_in_workflow
+from world.actions.catalog import Verdict, actions_cache_dir, plan, uses_by_step, uses_in_workflow
 from world.registry import LocalRegistry, free_port
 
 from .errors import HarnessError
@@ -78,12 +78,35 @@ class JobResult:
     output: list[str] = field(default_factory=list)
     # (step id, stage) -> lines, until the step's result arrives and takes them
     pending: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    step_output: dict[str, list[str]] = field(default_factory=dict)
+    """Output lines by top-level step id (act's stepID[0]), errors act logged included."""
 
     def failed_step(self) -> StepResult | None:
         return next((s for s in self.steps if s.result == "failure"), None)
 
     def tail(self, lines: int = 15) -> str:
-        return "".join(self.output[-lines:]).rstrip()
+        """The failed step's own last lines (an earlier step's pip or MLflow lines are no
+        excerpt of a later failure); the job's when no step failed or it printed nothing."""
+        step = self.failed_step()
+        own = self.step_output.get(step.step_id, []) if step else []
+        return "".join((own or self.output)[-lines:]).rstrip()
+
+
+@dataclass(frozen=True)
+class BlockedUse:
+    """A `uses:` that cannot run offline, where the workflow has it."""
+
+    verdict: Verdict
+    workflow: str
+    job: str
+    step: str
+
+    def describe(self) -> str:
+        where = f"job `{self.job}`" + (f", step `{self.step}`" if self.step else "")
+        return (
+            f"`{self.verdict.uses}` ({self.workflow}, {where}) cannot run offline: "
+            f"{self.verdict.reason}; what to do: {self.verdict.fix}"
+        )
 
 
 @dataclass
@@ -94,6 +117,8 @@ class ActRun:
     log_path: Path
     errors: list[str] = field(default_factory=list)
     timed_out: bool = False
+    blocked: list[BlockedUse] = field(default_factory=list)
+    """What the workflows use that cannot run offline (known before act starts)."""
 
     @property
     def succeeded(self) -> bool:
@@ -365,8 +390,7 @@ def _consume(
     step_ids = entry.get("stepID") or entry.get("stepid") or [""]
     if entry.get("raw_output"):
         text = ANSI_ESCAPE.sub("", msg)
-        job.output.append(text)
-        del job.output[:-MAX_KEPT_LINES]
+        _keep(job, str(step_ids[0]), text)
         own = job.pending.setdefault((str(step_ids[0]), str(entry.get("stage", ""))), [])
         own.append(text)
         del own[:-MAX_KEPT_LINES]
@@ -391,9 +415,22 @@ def _consume(
         job.result = str(entry["jobResult"])
         if progress:
             progress(f"  job {job.job}: {job.result}")
+    elif entry.get("command") == "error":
+        _keep(job, str(step_ids[0]), "Error: " + str(entry.get("arg", msg)).strip() + "\n")
     elif msg.startswith("::error") or "::error::" in msg:
-        job.output.append(msg + "\n")
-        del job.output[:-MAX_KEPT_LINES]
+        _keep(job, str(step_ids[0]), msg + "\n")
+    elif entry.get("level") == "error" and step_ids[0] and not msg.startswith("exit status"):
+        _keep(job, str(step_ids[0]), msg.rstrip() + "\n")
+
+
+def _keep(job: JobResult, step_id: str, line: str) -> None:
+    """One output line, kept for the job and for its step (the newest MAX_KEPT_LINES)."""
+    job.output.append(line)
+    del job.output[:-MAX_KEPT_LINES]
+    if step_id:
+        own = job.step_output.setdefault(step_id, [])
+        own.append(line)
+        del own[:-MAX_KEPT_LINES]
 
 
 def firing_workflows(sandbox: Sandbox) -> list[Workflow]:
@@ -401,6 +438,17 @@ def firing_workflows(sandbox: Sandbox) -> list[Workflow]:
     branch filters, so every project asks this before running act)."""
     event = PushEvent(f"refs/heads/{sandbox.branch}")
     return [w for w in load_workflows(sandbox.repo).workflows if fires_on_push(w, event)]
+
+
+def blocked_uses(firing: list[Workflow], verdicts: list[Verdict]) -> list[BlockedUse]:
+    """Each place in the firing workflows that uses something with a verdict."""
+    by_uses = {v.uses: v for v in verdicts}
+    found = []
+    for wf in firing:
+        for job, step, uses in uses_by_step(wf.data):
+            if uses in by_uses:
+                found.append(BlockedUse(by_uses[uses], str(wf.path), job, step))
+    return found
 
 
 def registry_run(
@@ -413,21 +461,26 @@ def registry_run(
     env: dict[str, str],
     timeout_s: float,
     extra_labels: frozenset[str] = frozenset(),
-) -> tuple[ActInputs, list[str]]:
+) -> tuple[ActInputs, list[BlockedUse]]:
     """ActInputs for a push that builds and pushes to the run's registry, shared by every
-    project: runs-on labels mapped to the host, remote actions swapped for stand-ins, the
-    registry credentials as secrets, its address as `vars.REGISTRY`, the stand-ins' KATA_*
-    environment and a per-run DOCKER_CONFIG. Also returns the remote actions that have no
-    stand-in."""
+    project: runs-on labels mapped to the host, remote actions swapped for stand-ins (and
+    what cannot run for folders that fail with its verdict), the registry credentials as
+    secrets, its address as `vars.REGISTRY` (and, for the ECR login stand-in, as
+    KATA_REGISTRY* in the environment), the stand-ins' KATA_* environment, the per-machine
+    actions cache and a per-run DOCKER_CONFIG. Also returns what cannot run offline, with
+    the job and step that use it."""
     uses: set[str] = set()
     for wf in firing:
         uses |= uses_in_workflow(wf.data)
-    local_repos, unsupported = plan_local_repositories(uses, workdir / "act" / "stand-ins")
+    local_repos, verdicts = plan(uses, workdir / "act" / "stand-ins")
     (workdir / "docker-config").mkdir(exist_ok=True)
+    cache = actions_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
     creds = registry.credentials
     inputs = ActInputs(
         workflow_files=[w.path for w in firing],
-        labels=runs_on_labels(firing) | extra_labels,
+        # the refusing stand-in of another repository's workflow runs on ubuntu-latest
+        labels=runs_on_labels(firing) | extra_labels | {"ubuntu-latest"},
         local_repositories=local_repos,
         secrets={"REGISTRY_USERNAME": creds.username, "REGISTRY_PASSWORD": creds.password},
         variables={"REGISTRY": registry.address, **variables},
@@ -437,8 +490,12 @@ def registry_run(
             "KATA_REPO_DIR": str(sandbox.repo),
             "DOCKER_CONFIG": str(workdir / "docker-config"),
             "KATA_RUN_ID": sandbox.run_id,
+            "KATA_ACTIONS_CACHE": str(cache),
+            "KATA_REGISTRY": registry.address,
+            "KATA_REGISTRY_USERNAME": creds.username,
+            "KATA_REGISTRY_PASSWORD": creds.password,
         },
         workdir=workdir,
         timeout_s=timeout_s,
     )
-    return inputs, unsupported
+    return inputs, blocked_uses(firing, verdicts)

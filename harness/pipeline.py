@@ -321,7 +321,7 @@ def run_workflows(
         run.block("pipeline", reason)
         return False
     exposure = run.services.exposure()
-    inputs, unsupported = act_runner.registry_run(
+    inputs, blocked = act_runner.registry_run(
         run.sandbox,
         firing,
         run.service(RegistryService).registry,
@@ -331,11 +331,8 @@ def run_workflows(
         timeout_s=run.options.act_timeout_s,
         extra_labels=extra_labels,
     )
-    if unsupported:
-        console.line(
-            "   these actions have no offline stand-in and cannot run here: "
-            + ", ".join(unsupported)
-        )
+    for item in blocked:
+        console.line(f"   {item.describe()}")
     console.line(
         f"   running {', '.join(str(w.path) for w in firing)} for a push to {run.sandbox.branch}"
     )
@@ -344,9 +341,8 @@ def run_workflows(
             run.sandbox, inputs, Redactor(exposure.redact), progress=console.progress
         )
     ctx.artifacts_dir = act_runner.artifact_dir(run.workdir)
+    ctx.act.blocked = blocked
     run.report.jobs += job_records(firing, ctx.act)
-    if unsupported:
-        ctx.act.errors.insert(0, "unsupported actions: " + ", ".join(unsupported))
     return True
 
 

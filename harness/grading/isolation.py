@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
+from world.actions.catalog import actions_cache_dir
 
 BWRAP_ENV = "KATA_BWRAP"
 """Overrides the bwrap binary (a path); an empty value or `none` means "not installed"."""
@@ -136,6 +137,11 @@ def bwrap_prefix(bwrap: str, *, workdir: Path, cwd: Path, kata_root: Path, act: 
         args += ["--ro-bind", str(kata), str(kata)]
     workdir = Path(os.path.realpath(workdir))
     args += ["--bind", str(workdir), str(workdir)]
+    # the per-machine actions cache (actions/cache, pip, uv) outlives runs, as GitHub's does
+    cache = actions_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    cache = Path(os.path.realpath(cache))
+    args += ["--bind", str(cache), str(cache)]
     for name in HIDDEN_IN_WORKDIR:
         if (workdir / name).is_dir():
             args += ["--tmpfs", str(workdir / name)]

@@ -121,9 +121,10 @@ def act_run(ctx: PipelineFacts) -> Outcome:
         return skipped(ctx.not_run_reason or "the workflow was not run")
     if run.timed_out:
         return failed(f"the workflow did not finish within its time limit ({run.duration_s:.0f} s)")
+    cannot = blocked_verdicts(run)
     if not run.jobs:
         errors = "; ".join(run.errors[:3]) or "act started no job"
-        return failed(f"no job ran: {errors}")
+        return failed(cannot + f"no job ran: {errors}")
     bad = [j for j in run.jobs.values() if j.result != "success"]
     if bad or run.returncode != 0:
         parts = []
@@ -132,13 +133,26 @@ def act_run(ctx: PipelineFacts) -> Outcome:
             where = f" at step `{step.name.splitlines()[0][:80]}`" if step else ""
             parts.append(f"job `{job.job}` {job.result}{where}")
         detail = "; ".join(parts) or f"act exited {run.returncode}"
-        tail = next((j.tail(12) for j in bad if j.output), "")
-        return failed(detail + (f"\n--- last output ---\n{tail}" if tail else ""))
+        failing = next((j for j in bad if j.output), None)
+        tail = failing.tail(12) if failing else ""
+        step = failing.failed_step() if failing else None
+        label = f"output of `{step.name.splitlines()[0][:60]}`" if step else "last output"
+        return failed(cannot + detail + (f"\n--- {label} ---\n{tail}" if tail else ""))
     jobs = ", ".join(
         f"{j.job} ({len([s for s in j.steps if s.stage == 'Main'])} steps)"
         for j in run.jobs.values()
     )
-    return passed(f"all jobs succeeded in {run.duration_s:.1f} s: {jobs}")
+    note = f" (never reached: {cannot.strip()})" if cannot else ""
+    return passed(f"all jobs succeeded in {run.duration_s:.1f} s: {jobs}{note}")
+
+
+def blocked_verdicts(run: ActRun) -> str:
+    """One paragraph per `uses:` that cannot run offline: what, where, why, what to do
+    (these fail their job before anything else can, so they lead the message)."""
+    if not run.blocked:
+        return ""
+    lines = [f"- {item.describe()}" for item in run.blocked]
+    return f"{len(lines)} use(s) cannot run offline:\n" + "\n".join(lines) + "\n"
 
 
 STATIC_CHECKS: dict[str, Callable[[StaticContext], Outcome]] = {

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,41 +34,91 @@ def _discover() -> dict[str, Path]:
     return found
 
 
+def actions_cache_dir() -> Path:
+    """The per-machine cache the cache, setup-python (pip) and setup-uv stand-ins keep
+    across runs (what GitHub keeps on its servers); the harness hands it to the steps as
+    $KATA_ACTIONS_CACHE and lets the sandbox write to it."""
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "cicd-kata" / "actions-cache"
+
+
 STAND_INS: dict[str, Path] = _discover()
 """owner/repo (lower case) -> stand-in directory."""
 
 HOST_MODE_DOCKER = "docker:// actions run a container image, which act's host mode cannot do"
+NO_STAND_IN = "no offline stand-in for this action, and nothing can be downloaded offline"
+REMOTE_WORKFLOW = "a reusable workflow from another repository cannot be fetched offline"
+FIXES = {
+    HOST_MODE_DOCKER: "run the tool in a `run:` step instead (e.g. `docker run IMAGE ...`)",
+    NO_STAND_IN: "use an action that has a stand-in (README, 'Offline action stand-ins') or "
+    "write the step as `run:` commands",
+    REMOTE_WORKFLOW: "copy the workflow into .github/workflows/ and call it as "
+    "`uses: ./.github/workflows/NAME.yml`",
+}
+RETIRED: dict[str, tuple[int, str]] = {
+    "actions/cache": (3, "v1 and v2 stopped working on GitHub on 2025-03-01 (new cache service)"),
+    "actions/upload-artifact": (4, "v1 to v3 stopped working on GitHub on 2025-01-30"),
+    "actions/download-artifact": (4, "v1 to v3 stopped working on GitHub on 2025-01-30"),
+}
+"""owner/repo -> (first major that still runs on GitHub, why older ones fail there)."""
+MAJOR = re.compile(r"^v?(\d+)(?:\.\d+){0,2}$")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a `uses:` cannot run offline, and what the learner can do instead."""
+
+    uses: str
+    reason: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.uses}: {self.reason}"
 
 
 def uses_in_workflow(workflow: dict[str, Any]) -> set[str]:
     """Every `uses:` of the workflow: steps' actions and jobs' reusable workflows."""
-    found: set[str] = set()
-    jobs = workflow.get("jobs") or {}
-    for job in jobs.values() if isinstance(jobs, dict) else []:
-        if not isinstance(job, dict):
-            continue
-        if isinstance(job.get("uses"), str):
-            found.add(job["uses"].strip())
-        for step in job.get("steps") or []:
-            if isinstance(step, dict) and isinstance(step.get("uses"), str):
-                found.add(step["uses"].strip())
-    return found
+    return {uses for _, _, uses in uses_by_step(workflow)}
 
 
-def _unsupported_reason(uses: str) -> str | None:
-    """Why `uses` cannot run offline, or None when a stand-in covers it."""
+def ref_major(ref: str) -> int | None:
+    """`v4`, `v4.2.1` or `4` -> 4; a branch or a commit SHA -> None (any ref maps to the
+    same stand-in; only a version tag can name a retired major)."""
+    match = MAJOR.match(ref)
+    return int(match.group(1)) if match else None
+
+
+def verdict(uses: str) -> Verdict | None:
+    """Why `uses` cannot run offline, or None when a stand-in covers it (or it is local)."""
+    if uses.startswith("./") or uses.startswith("../"):
+        return None
     if uses.startswith("docker://"):
-        return HOST_MODE_DOCKER
+        return Verdict(uses, HOST_MODE_DOCKER, FIXES[HOST_MODE_DOCKER])
     target, at, ref = uses.partition("@")
     parts = target.split("/")
     if not at or not ref or len(parts) < 2 or not all(parts[:2]):
-        return "not an OWNER/REPO@REF reference"
-    directory = STAND_INS.get(f"{parts[0]}/{parts[1]}".lower())
+        return Verdict(uses, "not an OWNER/REPO@REF reference", "write it as OWNER/REPO@REF")
+    name = f"{parts[0]}/{parts[1]}".lower()
+    if len(parts) > 2 and parts[2] == ".github" and target.endswith((".yml", ".yaml")):
+        return Verdict(uses, REMOTE_WORKFLOW, FIXES[REMOTE_WORKFLOW])
+    directory = STAND_INS.get(name)
     if directory is None:
-        return "no offline stand-in for this action (nothing can be downloaded)"
+        return Verdict(uses, NO_STAND_IN, FIXES[NO_STAND_IN])
     if len(parts) > 2 and not (directory.joinpath(*parts[2:]) / "action.yml").is_file():
-        return f"the stand-in for {parts[0]}/{parts[1]} has no '{'/'.join(parts[2:])}'"
+        return Verdict(
+            uses,
+            f"the stand-in for {parts[0]}/{parts[1]} has no '{'/'.join(parts[2:])}'",
+            f"use {parts[0]}/{parts[1]} itself or one of its stand-in's sub-actions",
+        )
+    major, retired = ref_major(ref), RETIRED.get(name)
+    if major is not None and retired is not None and major < retired[0]:
+        return Verdict(uses, f"@{ref} is retired: {retired[1]}", f"use @v{retired[0]} or newer")
     return None
+
+
+def _unsupported_reason(uses: str) -> str | None:
+    found = verdict(uses)
+    return found.reason if found else None
 
 
 def _source_files(directory: Path) -> list[Path]:
@@ -122,22 +173,29 @@ def assemble(directory: Path, into: Path) -> Path:
     temporary name, then renamed into place. A run that finds it there reuses it, so
     concurrent runs sharing `into` never see a half-written or changed folder.
     """
-    files = {path.relative_to(directory).as_posix(): path for path in _source_files(directory)}
-    files |= {helper.name: helper for helper in shared_helpers(directory)}
+    files = {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in _source_files(directory)
+    }
+    files |= {helper.name: helper.read_bytes() for helper in shared_helpers(directory)}
+    return _write_once(into, directory.name, files)
+
+
+def _write_once(into: Path, name: str, files: dict[str, bytes]) -> Path:
+    """`into/<name>-<digest of files>/` holding `files` (relpath -> content), written once."""
     digest = hashlib.sha256()
     for relpath in sorted(files):
-        content = files[relpath].read_bytes()
-        digest.update(f"{relpath}\0{len(content)}\0".encode())
-        digest.update(content)
-    target = into / f"{directory.name}-{digest.hexdigest()[:16]}"
+        digest.update(f"{relpath}\0{len(files[relpath])}\0".encode())
+        digest.update(files[relpath])
+    target = into / f"{name}-{digest.hexdigest()[:16]}"
     if target.is_dir():
         return target
     into.mkdir(parents=True, exist_ok=True)
     staging = into / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
-        for relpath, source in files.items():
+        for relpath, content in files.items():
             (staging / relpath).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, staging / relpath)
+            (staging / relpath).write_bytes(content)
         try:
             os.rename(staging, target)
         except OSError:
@@ -146,6 +204,62 @@ def assemble(directory: Path, into: Path) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+REFUSING_ACTION = """name: kata refusal
+description: stands where an action that cannot run offline was asked for
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: |
+        echo '::error::kata: {uses} cannot run offline: {reason}. What to do: {fix}'
+        exit 1
+"""
+REFUSING_WORKFLOW = """on: workflow_call
+jobs:
+  kata-cannot-run:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo '::error::kata: {uses} cannot run offline: {reason}. What to do: {fix}'
+          exit 1
+"""
+
+
+def _refusal_text(found: Verdict, workflow: bool) -> bytes:
+    """An action.yml or workflow that fails at once with the verdict (act reads it instead
+    of cloning the real repository)."""
+    # single-quoted for bash (backticks and $ stay text); ${{ would be an expression to act
+    values = {
+        k: v.replace("'", "'\\''").replace("${{", "$ {{") for k, v in vars(found).items()
+    }
+    return (REFUSING_WORKFLOW if workflow else REFUSING_ACTION).format(**values).encode()
+
+
+def refusals(verdicts: Iterable[Verdict], into: Path) -> list[str]:
+    """`--local-repository` values mapping each OWNER/REPO@REF that cannot run (no stand-in,
+    a retired major, another repository's workflow) to a folder that fails with its
+    verdict, so act never tries the network for it. docker:// and malformed refs have no
+    repository to map; a sub-path a stand-in lacks shares its stand-in's mapping."""
+    folders: dict[str, dict[str, bytes]] = {}
+    for found in verdicts:
+        target, _, ref = found.uses.partition("@")
+        parts = target.split("/")
+        if found.uses.startswith("docker://") or len(parts) < 2 or not ref:
+            continue
+        repo = f"{parts[0]}/{parts[1]}"
+        if repo.lower() in STAND_INS and not found.reason.startswith("@"):
+            continue
+        sub = "/".join(parts[2:])
+        workflow = found.reason == REMOTE_WORKFLOW
+        path = sub if workflow else "/".join(p for p in (sub, "action.yml") if p)
+        folders.setdefault(f"{repo}@{ref}", {})[path] = _refusal_text(found, workflow)
+    mappings = []
+    for repo_ref, files in sorted(folders.items()):
+        name = "_refusal-" + re.sub(r"[^\w.-]+", "_", repo_ref)[:60]
+        mappings.append(f"{repo_ref}={_write_once(into, name, files)}")
+    return mappings
 
 
 def default_assembly_dir() -> Path:
@@ -165,18 +279,27 @@ def plan_local_repositories(
     """(act `--local-repository` values, unsupported refs as "USES: reason").
 
     Local actions and workflows (`./...`) are left to act. Every ref of a supported
-    action maps to the same stand-in, assembled under `into` (see `assemble`; default
-    `default_assembly_dir()`), e.g. `actions/setup-python@v5=INTO/actions__setup-python-<digest>`.
+    action (tag, branch or commit SHA) maps to the same stand-in, assembled under `into`
+    (see `assemble`; default `default_assembly_dir()`), e.g.
+    `actions/setup-python@v5=INTO/actions__setup-python-<digest>`. What cannot run maps to
+    a refusing folder (see `refusals`), so act fails that step with the verdict instead of
+    reaching for the network.
     """
+    mappings, verdicts = plan(uses, into)
+    return mappings, [str(v) for v in verdicts]
+
+
+def plan(uses: Iterable[str], into: Path | None = None) -> tuple[list[str], list[Verdict]]:
+    """`plan_local_repositories` with the verdicts as objects (reason and fix apart)."""
     mappings: list[str] = []
     assembled: dict[Path, Path] = {}
-    unsupported: list[str] = []
+    verdicts: list[Verdict] = []
     for item in sorted(set(uses)):
         if item.startswith("./") or item.startswith("../"):
             continue
-        reason = _unsupported_reason(item)
-        if reason is not None:
-            unsupported.append(f"{item}: {reason}")
+        found = verdict(item)
+        if found is not None:
+            verdicts.append(found)
             continue
         target, _, ref = item.partition("@")
         owner, repo = target.split("/")[:2]
@@ -184,4 +307,23 @@ def plan_local_repositories(
         if directory not in assembled:
             assembled[directory] = assemble(directory, into or default_assembly_dir())
         mappings.append(f"{owner}/{repo}@{ref}={assembled[directory]}")
-    return sorted(set(mappings)), unsupported
+    if verdicts:
+        mappings += refusals(verdicts, into or default_assembly_dir())
+    return sorted(set(mappings)), verdicts
+
+
+def uses_by_step(workflow: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(job id, step name, uses) for every `uses:`; a job-level reusable workflow has the
+    step name ''. Step names are the workflow's `name:`, else its `id:`, else `#N`."""
+    found: list[tuple[str, str, str]] = []
+    jobs = workflow.get("jobs") or {}
+    for job_id, job in jobs.items() if isinstance(jobs, dict) else []:
+        if not isinstance(job, dict):
+            continue
+        if isinstance(job.get("uses"), str):
+            found.append((str(job_id), "", job["uses"].strip()))
+        for number, step in enumerate(job.get("steps") or [], 1):
+            if isinstance(step, dict) and isinstance(step.get("uses"), str):
+                name = step.get("name") or step.get("id") or f"#{number}"
+                found.append((str(job_id), str(name), step["uses"].strip()))
+    return found

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import kata_cache
 from kata_io import (
     ActionError,
     add_path,
@@ -182,6 +183,10 @@ def main() -> None:
             _pip(venv, [f"pip=={get_input('pip-version')}"], "pip-version")
         if get_input("pip-install"):
             _pip(venv, shlex.split(get_input("pip-install")), "pip-install")
+        if get_input("cache") == "pip":
+            pip_cache = kata_cache.tool_cache_dir("pip")
+            export_env("PIP_CACHE_DIR", str(pip_cache))
+            info(f"pip cache: {pip_cache} (kept on this machine across runs)")
         set_output("python-version", interp.text)
         set_output("python-path", str(python))
         set_output("cache-hit", "true" if reused and get_input("cache") else "false")
