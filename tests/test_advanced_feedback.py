@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from harness.act_runner import ActRun
+from harness.act_results import ActRun
 from harness.checks import Status
 from harness.projects.advanced.runtime_checks import PromoteContext, deploy_dev
 from world.cluster.kind import warning_lines
@@ -66,7 +66,7 @@ def test_kind_warning_events_read_like_the_stand_ins() -> None:
 def test_job_output_in_reports_has_no_colour_codes() -> None:
     import json
 
-    from harness.act_runner import JobResult, _consume
+    from harness.act_results import JobResult, consume_line
 
     jobs: dict[str, JobResult] = {}
     line = {
@@ -75,7 +75,7 @@ def test_job_output_in_reports_has_no_colour_codes() -> None:
         "msg": "\x1b[31m│\x1b[0m \x1b[0m\x1b[1m\x1b[31mError: \x1b[0m"
         "\x1b[0m\x1b[1mnot ready\x1b[0m\n",
     }
-    _consume(json.dumps(line), jobs, [], None)
+    consume_line(json.dumps(line), jobs, [], None)
     assert jobs["deploy-dev"].tail() == "│ Error: not ready"
 
 

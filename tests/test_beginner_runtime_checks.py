@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from harness.act_runner import ActRun, JobResult, StepResult
+from harness.act_results import ActRun, JobResult, StepResult
 from harness.checks import Status, run_check
 from harness.projects.beginner import health as docker_health
 from harness.projects.beginner import runtime_checks as rc

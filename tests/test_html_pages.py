@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.act_runner import ActRun, JobResult, _consume
+from harness.act_results import ActRun, JobResult, consume_line
 from harness.canary import Sample, Thresholds, Traffic, analyse, judge_split
 from harness.checks import CheckList, Outcome, failed, passed, run_check, skipped
 from harness.grading.gradebook import merge, write_entry, write_gradebook
@@ -101,7 +101,7 @@ def _act_run() -> ActRun:
     ]
     redact = Redactor([SECRET])  # as run_act does to every line before it parses it
     for entry in lines:
-        _consume(redact(json.dumps(entry)), jobs, [], None)
+        consume_line(redact(json.dumps(entry)), jobs, [], None)
     return ActRun(0, jobs, 45.0, Path("act.log"))
 
 

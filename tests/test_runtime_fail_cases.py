@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pytest
 
-from harness.act_runner import ActRun, JobResult, StepResult
+from harness.act_results import ActRun, JobResult, StepResult
 from harness.canary import Decision, Sample, SplitVerdict, Traffic, binomial_interval
 from harness.checks import Status
 from harness.projects.advanced import runtime_checks as adv

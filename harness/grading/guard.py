@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import act_runner
-from harness.act_runner import ActHook, ActInputs, ActRun
+from harness.act_results import ActRun
+from harness.act_runner import ActHook, ActInputs
 from harness.pipeline import Project
 from harness.report.model import Report
 from harness.report.terminal import Console

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness.act_runner import ActRun
+from harness.act_results import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.static.context import StaticContext
 from harness.static.secrets_scan import scan_project

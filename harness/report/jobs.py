@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.act_runner import ActRun, JobResult, StepResult
+from harness.act_results import ActRun, JobResult, StepResult
 from harness.workflows import Workflow
 
 STEP_LOG_LINES = 80

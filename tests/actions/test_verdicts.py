@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.act_runner import ActRun, BlockedUse, JobResult, _consume, blocked_uses
+from harness.act_results import ActRun, BlockedUse, JobResult, consume_line
+from harness.act_runner import blocked_uses
 from harness.projects.common import act_run
 from harness.workflows import Workflow
 from world.actions.catalog import (
@@ -109,7 +110,7 @@ def test_blocked_uses_name_the_workflow_job_and_step(tmp_path: Path) -> None:
 def _feed(lines: list[dict[str, object]]) -> dict[str, JobResult]:
     jobs: dict[str, JobResult] = {}
     for line in lines:
-        _consume(json.dumps(line) + "\n", jobs, [], None)
+        consume_line(json.dumps(line) + "\n", jobs, [], None)
     return jobs
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.act_runner import ActRun
+from harness.act_results import ActRun
 from harness.canary import Decision, SplitVerdict, Thresholds, Traffic, analyse, judge_split, send
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from harness import waits
-from harness.act_runner import ActRun
+from harness.act_results import ActRun
 from harness.checks import CheckList, Outcome, failed, passed, skipped
 from harness.manifest import load_manifest
 from harness.projects import common
