@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from kata_io import ActionError, warning
+from kata_io import ActionError, add_path, get_input, info, set_output, warning
 from semver_range import parse, satisfies
 
 VERSION_IN_TEXT = re.compile(r"v?(\d+\.\d+\.\d+)")
@@ -43,3 +43,15 @@ def check_wanted(name: str, wanted: str, installed: str, binary: Path) -> None:
             f"{name} {wanted} is not installed and nothing is downloaded offline: using "
             f"{name} {installed} ({binary})"
         )
+
+
+def setup_installed(name: str, how: str, version_args: tuple[str, ...]) -> None:
+    """The whole of a setup-<tool> action on the host: the installed `name` (or a failure
+    saying how to install it), its version checked against the `version` input, its folder
+    on PATH and `<name>-path` as output."""
+    binary = require(name, how)
+    installed = version_of(binary, *version_args)
+    check_wanted(name, get_input("version", "latest"), installed, binary)
+    add_path(str(binary.parent))
+    set_output(f"{name}-path", str(binary))
+    info(f"{name} {installed} at {binary}")

@@ -7,19 +7,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from host_tool import check_wanted, require, version_of
-from kata_io import add_path, get_input, info, run, set_output
+from host_tool import setup_installed
+from kata_io import run
 
 HOW = "install it (https://helm.sh/docs/intro/install/, e.g. the get-helm-3 script)"
 
 
 def main() -> None:
-    binary = require("helm", HOW)
-    installed = version_of(binary, "version", "--short")
-    check_wanted("helm", get_input("version", "latest"), installed, binary)
-    add_path(str(binary.parent))
-    set_output("helm-path", str(binary))
-    info(f"helm {installed} at {binary}")
+    setup_installed("helm", HOW, ("version", "--short"))
 
 
 if __name__ == "__main__":

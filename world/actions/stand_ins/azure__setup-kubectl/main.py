@@ -7,19 +7,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from host_tool import check_wanted, require, version_of
-from kata_io import add_path, get_input, info, run, set_output
+from host_tool import setup_installed
+from kata_io import run
 
 HOW = "install it (https://kubernetes.io/docs/tasks/tools/, or `sudo apt-get install kubectl`)"
 
 
 def main() -> None:
-    binary = require("kubectl", HOW)
-    installed = version_of(binary, "version", "--client")
-    check_wanted("kubectl", get_input("version", "latest"), installed, binary)
-    add_path(str(binary.parent))
-    set_output("kubectl-path", str(binary))
-    info(f"kubectl {installed} at {binary}")
+    setup_installed("kubectl", HOW, ("version", "--client"))
 
 
 if __name__ == "__main__":
