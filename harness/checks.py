@@ -166,16 +166,6 @@ class CheckList(Generic[Ctx]):
 
         return register
 
-    def include(self, check: Check[Any]) -> None:
-        """Grade another project's check function here too, under the same id (its metadata
-        come from this list's manifest; without one, the same title, stage, points and hint)."""
-        if self.manifest is not None:
-            self.check(check.id)(check.run)
-            return
-        self.add(check.id, check.title, stage=check.stage, points=check.points, hint=check.hint)(
-            check.run
-        )
-
     def _ordered(self) -> list[Check[Ctx]]:
         """Registration order, or the manifest's order for a list bound to one (so a project
         may register shared checks anywhere and still runs them as its manifest lists them)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,8 +202,6 @@ def _runtime(run: Run) -> None:
         console.line(f"   {missing}")
         _skip_stages(run, project.stages, missing)
         return
-    exposure_pids: list[int] = []
-    registry_address = ""
     try:
         try:
             with run.stages.timed("setup"):
@@ -224,8 +222,6 @@ def _runtime(run: Run) -> None:
             console.line(f"   {reason}")
             _skip_stages(run, project.stages, reason)
             return
-        exposure_pids = run.services.exposure().pids
-        registry_address = _registry_address(run)
         described = run.services.describe()
         report.stack.update(described.stack)
         report.stand_ins += described.stand_ins
@@ -242,8 +238,8 @@ def _runtime(run: Run) -> None:
             project.finish(run)
     finally:
         with run.stages.timed("teardown"):
-            exposure_pids = exposure_pids or run.services.exposure().pids
-            registry_address = registry_address or _registry_address(run)
+            exposure_pids = run.services.exposure().pids  # read before the services stop
+            registry_address = _registry_address(run)
             uses_engine = any(isinstance(s, EngineService) for s in run.services.started)
             problems = [*run.problems, *run.services.stop_all()]
             report.teardown = tear_down_run(
@@ -344,8 +340,3 @@ def run_workflows(
     ctx.act.blocked = blocked
     run.report.jobs += job_records(firing, ctx.act)
     return True
-
-
-def iter_checks(project: Project) -> Iterator[Any]:
-    for checks in project.check_lists():
-        yield from checks

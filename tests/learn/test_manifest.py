@@ -100,7 +100,7 @@ def test_registration_takes_the_metadata_from_the_manifest(tmp_path: Path) -> No
     assert b.solution_ref == ("Dockerfile", "^USER ") and manifest.task_ids() == {"b.two": 3}
     assert list(manifest_checks(manifest)) == ["a.one", "b.two"]  # manifest order
     with pytest.raises(ManifestError, match="registered twice"):
-        CheckList[object](manifest).include(b)  # one id, one function per project
+        CheckList[object](manifest).check(b.id)(b.run)  # one id, one function per project
 
 
 @pytest.mark.parametrize(
