@@ -62,11 +62,13 @@ class BlockedUse:
     workflow: str
     job: str
     step: str
+    cannot: str = "cannot run offline"
+    """How it fails: `uses:` cannot run offline; a job's service or container cannot start."""
 
     def describe(self) -> str:
         where = f"job `{self.job}`" + (f", step `{self.step}`" if self.step else "")
         return (
-            f"`{self.verdict.uses}` ({self.workflow}, {where}) cannot run offline: "
+            f"`{self.verdict.uses}` ({self.workflow}, {where}) {self.cannot}: "
             f"{self.verdict.reason}; what to do: {self.verdict.fix}"
         )
 

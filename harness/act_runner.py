@@ -295,10 +295,11 @@ def _kill(proc: subprocess.Popen[str]) -> None:
             proc.wait(timeout=10)
 
 
-def firing_workflows(sandbox: Sandbox) -> list[Workflow]:
+def firing_workflows(sandbox: Sandbox, changed_files: tuple[str, ...] = ()) -> list[Workflow]:
     """The sandbox's workflows that GitHub would start for its push (act itself ignores
-    branch filters, so every project asks this before running act)."""
-    event = PushEvent(f"refs/heads/{sandbox.branch}")
+    branch and path filters, so every project asks this before running act); no
+    `changed_files`: the push changes every file."""
+    event = PushEvent(f"refs/heads/{sandbox.branch}", changed_files)
     return [w for w in load_workflows(sandbox.repo).workflows if fires_on_push(w, event)]
 
 

@@ -24,7 +24,7 @@ from .learn.attempts import fingerprints
 from .learn.exercism import sibling_of, write_results
 from .learn.hints import HintingConsole
 from .learn.progress import current_hints
-from .projects import PROJECTS, get_project
+from .projects import PROJECTS, TOOLS, get_project
 from .report.html import html_beside, write_html
 from .report.model import Report
 from .report.writers import to_json, write_reports
@@ -37,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     grade = sub.add_parser("grade", help="run a project's pipeline and grade it")
-    grade.add_argument("level", choices=sorted(PROJECTS))
+    grade.add_argument(
+        "level",
+        choices=[*sorted(PROJECTS), *TOOLS],
+        help="a project; `workflows` runs any repository's workflows (--path) ungraded",
+    )
     where = grade.add_mutually_exclusive_group()
     where.add_argument("--solution", action="store_true", help="grade the reference solution")
     where.add_argument("--path", type=Path, help="grade any directory of the project's shape")
@@ -78,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
         default="stand-in",
         help="advanced: the Kubernetes cluster to deploy to (kind needs kind, kubectl and "
         "the kindest/node image; default: the local stand-in)",
+    )
+    grade.add_argument(
+        "--changed",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the push changed these files (repeatable): `paths` filters decide what fires "
+        "(default: a push that changes every file)",
     )
     grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
     grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -179,12 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in interview_cli.COMMANDS:
             return interview_cli.run(args)
         project = get_project(args.level)
+        if args.level in TOOLS and args.path is None:
+            raise KataError(f"`grade {args.level}` needs --path DIR (a repository folder)")
         project_dir = _project_dir(args)
         if not project_dir.is_dir():
             raise KataError(f"{project_dir} is not a directory; pass --path to a project folder")
         if args.stage_timeout <= 0:
             raise KataError("--stage-timeout must be positive")
-        progress = None if args.no_record or args.solution else state.load()
+        recorded = not (args.no_record or args.solution or args.level in TOOLS)
+        progress = state.load() if recorded else None
         # what each check reads, as this run grades it: a failure is an attempt only if it
         # changed since the check's last failure
         reads = fingerprints(args.level, project_dir) if progress else None
@@ -203,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             approvals_file=args.approvals,
             approved_by="you (--approve)" if args.approve else "the kata (reference run)",
             cluster=args.cluster,
+            changed_files=tuple(args.changed),
         )
         options.keep_workdir = args.keep_workdir
         report = guarded_grade(project, options, console)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness import act_runner, engine
+from harness import act_runner, engine, job_services
 from harness.checks import CheckList
 from harness.errors import UsageError
 from harness.redact import Redactor
@@ -309,9 +309,12 @@ def run_workflows(
     that need the pipeline, and returns False."""
     assert run.sandbox is not None
     console = run.console
-    firing = act_runner.firing_workflows(run.sandbox)
+    changed = run.options.changed_files
+    firing = act_runner.firing_workflows(run.sandbox, changed)
     if not firing:
-        reason = f"no workflow runs on a push to {run.sandbox.branch}"
+        reason = f"no workflow runs on a push to {run.sandbox.branch}" + (
+            f" that changes {', '.join(changed)}" if changed else ""
+        )
         ctx.not_run_reason = reason + " (act ignores branch filters; the harness applies them)"
         console.line(f"   {reason}: nothing to run")
         run.block("pipeline", reason)
@@ -327,15 +330,23 @@ def run_workflows(
         timeout_s=run.options.act_timeout_s,
         extra_labels=extra_labels,
     )
-    for item in blocked:
-        console.line(f"   {item.describe()}")
-    console.line(
-        f"   running {', '.join(str(w.path) for w in firing)} for a push to {run.sandbox.branch}"
-    )
-    with run.stages.timed("act run"), watch or nullcontext():
-        ctx.act = act_runner.run_act(
-            run.sandbox, inputs, Redactor(exposure.redact), progress=console.progress
+    specs, cannot_start = job_services.declared(firing)
+    blocked += cannot_start + job_services.job_containers(firing)
+    with job_services.running(specs, run.sandbox.run_id) as services:
+        blocked += services.problems
+        services.rewrite(run.sandbox.repo, firing)
+        for line in services.describe():
+            console.line(f"   {line} (started by the harness: act's host mode does not)")
+        for item in blocked:
+            console.line(f"   {item.describe()}")
+        console.line(
+            f"   running {', '.join(str(w.path) for w in firing)} for a push to "
+            f"{run.sandbox.branch}"
         )
+        with run.stages.timed("act run"), watch or nullcontext():
+            ctx.act = act_runner.run_act(
+                run.sandbox, inputs, Redactor(exposure.redact), progress=console.progress
+            )
     ctx.artifacts_dir = act_runner.artifact_dir(run.workdir)
     ctx.act.blocked = blocked
     run.report.jobs += job_records(firing, ctx.act)

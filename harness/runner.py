@@ -33,6 +33,7 @@ class Options:
     approvals_file: Path | None = None  # advanced: YAML {environment: {approved_by: NAME}}
     approved_by: str = "you (--approve)"
     cluster: str = "stand-in"  # advanced: stand-in | kind (world/cluster/backend.py)
+    changed_files: tuple[str, ...] = ()  # the push's changed files (paths filters); () = all
 
 
 class Stages:

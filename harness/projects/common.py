@@ -126,6 +126,13 @@ def act_run(ctx: PipelineFacts) -> Outcome:
         errors = "; ".join(run.errors[:3]) or "act started no job"
         return failed(cannot + f"no job ran: {errors}")
     bad = [j for j in run.jobs.values() if j.result != "success"]
+    unstarted = sorted({b.job for b in run.blocked if b.cannot != "cannot run offline"})
+    if unstarted and not bad:
+        # GitHub fails a job whose service or container cannot start before any step runs
+        return failed(
+            cannot
+            + "; ".join(f"job `{job}` would fail on GitHub before its steps" for job in unstarted)
+        )
     if bad or run.returncode != 0:
         parts = []
         for job in bad:
@@ -152,7 +159,12 @@ def blocked_verdicts(run: ActRun) -> str:
     if not run.blocked:
         return ""
     lines = [f"- {item.describe()}" for item in run.blocked]
-    return f"{len(lines)} use(s) cannot run offline:\n" + "\n".join(lines) + "\n"
+    heading = (
+        "use(s) cannot run offline"
+        if all(item.cannot == "cannot run offline" for item in run.blocked)
+        else "part(s) of the workflows cannot run here"
+    )
+    return f"{len(lines)} {heading}:\n" + "\n".join(lines) + "\n"
 
 
 STATIC_CHECKS: dict[str, Callable[[StaticContext], Outcome]] = {
