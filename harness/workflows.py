@@ -198,6 +198,26 @@ def fires_on_push(workflow: Workflow, event: PushEvent) -> bool:
     return True
 
 
+def fires_on_workflow_run(workflow: Workflow, finished: str, branch: str, action: str) -> bool:
+    """Would GitHub start this workflow when the workflow named `finished` (run for a push
+    to `branch`) reaches `action` (requested, in_progress or completed)? Its `workflows:`
+    names the others by `name:`; `types` defaults to all; `branches` filters on the branch
+    the finished run was for."""
+    if "workflow_run" not in workflow.triggers:
+        return False
+    spec = workflow.triggers["workflow_run"] or {}
+    if finished not in _as_list(spec.get("workflows")):
+        return False
+    types = _as_list(spec.get("types"))
+    if types and action not in types:
+        return False
+    if "branches" in spec:
+        return filter_matches(_as_list(spec["branches"]), branch)
+    if "branches-ignore" in spec:
+        return not filter_matches(_as_list(spec["branches-ignore"]), branch)
+    return True
+
+
 def runs_on_labels(workflows: list[Workflow]) -> set[str]:
     """Every literal runs-on label, so each can be mapped to the host runner."""
     labels: set[str] = {"ubuntu-latest"}
