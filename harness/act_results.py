@@ -156,7 +156,10 @@ def consume_line(
         if progress:
             progress(f"  job {job.job}: {job.result}")
     elif entry.get("command") == "error":
-        _keep(job, str(step_ids[0]), "Error: " + str(entry.get("arg", msg)).strip() + "\n")
+        text = "Error: " + str(entry.get("arg", msg)).strip() + "\n"
+        _keep(job, str(step_ids[0]), text)
+        # the step's own log (the run page, the report) shows its ::error:: annotations too
+        job.pending.setdefault((str(step_ids[0]), str(entry.get("stage", ""))), []).append(text)
     elif msg.startswith("::error") or "::error::" in msg:
         _keep(job, str(step_ids[0]), msg + "\n")
     elif entry.get("level") == "error" and step_ids[0] and not msg.startswith("exit status"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,11 +21,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from world.actions.catalog import Verdict, actions_cache_dir, plan, uses_by_step, uses_in_workflow
+from world.actions.catalog import (
+    Verdict,
+    actions_cache_dir,
+    docker_refusal,
+    plan,
+    uses_by_step,
+    uses_in_workflow,
+)
 from world.registry import LocalRegistry, free_port
 
 from .act_results import (
@@ -81,6 +89,7 @@ class ActInputs:
     timeout_s: float = 900.0
     event: str = "push"
     payload: dict[str, Any] | None = None  # the event's payload; None: push_event(sandbox)
+    log_name: str = "act.log"  # in workdir
 
 
 @dataclass(frozen=True)
@@ -214,7 +223,7 @@ def run_act(
     hook = ACT_HOOK.get()
     if hook is not None:
         cmd = hook.wrap(cmd, sandbox, inputs)
-    log_path = inputs.workdir / f"act{suffix}.log"
+    log_path = inputs.workdir / inputs.log_name
     jobs: dict[str, JobResult] = {}
     errors: list[str] = []
     start = time.monotonic()
@@ -314,6 +323,57 @@ def firing_workflows(sandbox: Sandbox, changed_files: tuple[str, ...] = ()) -> l
     return [w for w in load_workflows(sandbox.repo).workflows if fires_on_push(w, event)]
 
 
+DOCKER_USES = re.compile(r"""(^\s*(?:-\s+)?uses:\s*)(["']?)(docker://[^\s"'#]+)\2""", re.M)
+
+
+def run_each(
+    sandbox: Sandbox,
+    inputs: ActInputs,
+    workflows: list[Workflow],
+    redact: Redactor,
+    progress: ProgressFn | None = None,
+) -> ActRun:
+    """Each workflow in an act run of its own, as GitHub runs each workflow on its own (in
+    one act run, the first failing workflow would cancel the others); the results joined,
+    and their logs joined into `inputs.log_name`."""
+    if len(workflows) == 1:
+        return run_act(
+            sandbox, replace(inputs, workflow_files=[workflows[0].path]), redact, progress
+        )
+    runs = []
+    for wf in workflows:
+        name = f"{Path(inputs.log_name).stem}-{wf.path.stem}.log"
+        runs.append(
+            run_act(
+                sandbox,
+                replace(inputs, workflow_files=[wf.path], log_name=name),
+                redact,
+                progress,
+            )
+        )
+    joined = runs[0]
+    for later in runs[1:]:
+        joined = joined.joined(later)
+    combined = inputs.workdir / inputs.log_name
+    with combined.open("w", encoding="utf-8") as out:
+        for wf, one in zip(workflows, runs, strict=True):
+            out.write(f"[kata] act log of {wf.path}\n")
+            out.write(one.log_path.read_text(encoding="utf-8", errors="replace"))
+    joined.log_path = combined
+    return joined
+
+
+def refuse_docker_steps(repo: Path, workflows: list[Workflow]) -> None:
+    """In the run's copy of each workflow, point `uses: docker://IMAGE` at its refusing
+    folder (`catalog.docker_refusal`): act would otherwise try to pull IMAGE."""
+    for wf in workflows:
+        path = repo / wf.path
+        text = path.read_text(encoding="utf-8")
+        changed = DOCKER_USES.sub(lambda m: m.group(1) + docker_refusal(m.group(3)), text)
+        if changed != text:
+            path.write_text(changed, encoding="utf-8")
+
+
 def chain_candidates(sandbox: Sandbox) -> list[Workflow]:
     """The sandbox's workflows that start on `workflow_run` (after others finish)."""
     return [w for w in load_workflows(sandbox.repo).workflows if "workflow_run" in w.triggers]
@@ -402,6 +462,7 @@ def registry_run(
     for wf in firing:
         uses |= uses_in_workflow(wf.data)
     local_repos, verdicts = plan(uses, workdir / "act" / "stand-ins")
+    refuse_docker_steps(sandbox.repo, firing)
     (workdir / "docker-config").mkdir(exist_ok=True)
     cache = actions_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)

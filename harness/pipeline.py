@@ -348,7 +348,9 @@ def run_workflows(
             f"{run.sandbox.branch}"
         )
         with run.stages.timed("act run"), watch or nullcontext():
-            ctx.act = act_runner.run_act(run.sandbox, inputs, redact, progress=console.progress)
+            ctx.act = act_runner.run_each(
+                run.sandbox, inputs, firing, redact, progress=console.progress
+            )
             run.report.jobs += job_records(firing, ctx.act)
             _run_chained(run, ctx, inputs, redact, firing, later)
     ctx.artifacts_dir = act_runner.artifact_dir(run.workdir)
@@ -379,14 +381,15 @@ def _run_chained(
                 f"   running {', '.join(str(w.path) for w in waiting)} on workflow_run: "
                 f"{upstream.name} completed ({conclusion})"
             )
-            more = act_runner.run_act(
+            more = act_runner.run_each(
                 run.sandbox,
                 replace(
                     inputs,
-                    workflow_files=[w.path for w in waiting],
                     event="workflow_run",
                     payload=payload,
+                    log_name=f"act-workflow_run-{Path(upstream.path).stem}.log",
                 ),
+                waiting,
                 redact,
                 progress=run.console.progress,
             )

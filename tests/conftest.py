@@ -21,6 +21,8 @@ APP = Path(__file__).resolve().parent / "cluster" / "app"  # the cluster tests' 
 BASE = "kata/python-base:3.11-bookworm"
 APP_IMAGE = "kata-test/k8s-app"
 
+collect_ignore = ["corpus"]  # a learner-shaped repository the corpus test runs, not kata tests
+
 
 class Project:
     """A throwaway copy of a project, with small editing helpers for mutation tests."""

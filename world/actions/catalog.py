@@ -231,22 +231,35 @@ def _refusal_text(found: Verdict, workflow: bool) -> bytes:
     """An action.yml or workflow that fails at once with the verdict (act reads it instead
     of cloning the real repository)."""
     # single-quoted for bash (backticks and $ stay text); ${{ would be an expression to act
-    values = {
-        k: v.replace("'", "'\\''").replace("${{", "$ {{") for k, v in vars(found).items()
-    }
+    values = {k: v.replace("'", "'\\''").replace("${{", "$ {{") for k, v in vars(found).items()}
     return (REFUSING_WORKFLOW if workflow else REFUSING_ACTION).format(**values).encode()
+
+
+DOCKER_REFUSED = "kata-refused/docker-action"
+
+
+def docker_refusal(uses: str) -> str:
+    """The OWNER/REPO@REF a `docker://IMAGE` step is rewritten to in a run's copy of the
+    workflow: act would pull IMAGE from the network (and cannot run it in host mode), so
+    the step uses a refusing folder mapped under this name instead."""
+    return f"{DOCKER_REFUSED}@{hashlib.sha256(uses.encode()).hexdigest()[:12]}"
 
 
 def refusals(verdicts: Iterable[Verdict], into: Path) -> list[str]:
     """`--local-repository` values mapping each OWNER/REPO@REF that cannot run (no stand-in,
     a retired major, another repository's workflow) to a folder that fails with its
-    verdict, so act never tries the network for it. docker:// and malformed refs have no
+    verdict, so act never tries the network for it. A docker:// step is mapped under
+    `docker_refusal(uses)` (the run rewrites the step to that name); malformed refs have no
     repository to map; a sub-path a stand-in lacks shares its stand-in's mapping."""
     folders: dict[str, dict[str, bytes]] = {}
     for found in verdicts:
         target, _, ref = found.uses.partition("@")
         parts = target.split("/")
-        if found.uses.startswith("docker://") or len(parts) < 2 or not ref:
+        if found.uses.startswith("docker://"):
+            name = docker_refusal(found.uses)
+            folders.setdefault(name, {})["action.yml"] = _refusal_text(found, False)
+            continue
+        if len(parts) < 2 or not ref:
             continue
         repo = f"{parts[0]}/{parts[1]}"
         if repo.lower() in STAND_INS and not found.reason.startswith("@"):
