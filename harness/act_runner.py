@@ -32,6 +32,7 @@ from world.actions.catalog import (
     plan,
     uses_by_step,
     uses_in_workflow,
+    verdict,
 )
 from world.registry import LocalRegistry, free_port
 
@@ -89,6 +90,7 @@ class ActInputs:
     timeout_s: float = 900.0
     event: str = "push"
     payload: dict[str, Any] | None = None  # the event's payload; None: push_event(sandbox)
+    offline: bool = True  # act's --action-offline-mode (never fetch an action)
     log_name: str = "act.log"  # in workdir
 
 
@@ -189,10 +191,11 @@ def build_command(sandbox: Sandbox, inputs: ActInputs, event_path: Path) -> list
         "--no-cache-server",
         "--action-cache-path",
         str(act_dir / "cache"),
-        "--action-offline-mode",
         "--defaultbranch",
         "main",
     ]
+    if inputs.offline:
+        cmd.append("--action-offline-mode")
     for label in sorted(inputs.labels):
         cmd += ["-P", f"{label}=-self-hosted"]
     for mapping in inputs.local_repositories:
@@ -450,6 +453,7 @@ def registry_run(
     env: dict[str, str],
     timeout_s: float,
     extra_labels: frozenset[str] = frozenset(),
+    actions: str = "offline",
 ) -> tuple[ActInputs, list[BlockedUse]]:
     """ActInputs for a push that builds and pushes to the run's registry, shared by every
     project: runs-on labels mapped to the host, remote actions swapped for stand-ins (and
@@ -461,8 +465,9 @@ def registry_run(
     uses: set[str] = set()
     for wf in firing:
         uses |= uses_in_workflow(wf.data)
-    local_repos, verdicts = plan(uses, workdir / "act" / "stand-ins")
-    refuse_docker_steps(sandbox.repo, firing)
+    local_repos, verdicts = plan_actions(uses, workdir / "act" / "stand-ins", actions)
+    if actions == "offline":
+        refuse_docker_steps(sandbox.repo, firing)
     (workdir / "docker-config").mkdir(exist_ok=True)
     cache = actions_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -487,5 +492,56 @@ def registry_run(
         },
         workdir=workdir,
         timeout_s=timeout_s,
+        offline=actions == "offline",
     )
     return inputs, blocked_uses(firing, verdicts)
+
+
+ACTION_MODES = ("offline", "online", "real")
+"""offline: stand-ins, and a refusal for what has none (the default, needs no network);
+online: stand-ins where there is one, act fetches the rest; real: act fetches every action
+(stand-ins for none). Retired majors are refused in every mode: they fail on GitHub too."""
+
+
+def plan_actions(
+    uses: set[str], into: Path, actions: str = "offline"
+) -> tuple[list[str], list[Verdict]]:
+    """`--local-repository` mappings and the verdicts of what cannot run, for a mode."""
+    if actions not in ACTION_MODES:
+        raise HarnessError(f"unknown actions mode {actions!r}; one of {', '.join(ACTION_MODES)}")
+    mappings, verdicts = plan(uses, into)
+    if actions == "offline":
+        return mappings, verdicts
+    retired = [v for v in verdicts if v.reason.startswith("@")]
+    fetched = {v.uses for v in verdicts if v not in retired}
+    if actions == "real":
+        stood_in = {u for u in uses if verdict(u) is None and not u.startswith(".")}
+        fetched |= stood_in
+    refused_docker = {docker_refusal(u) for u in fetched if u.startswith("docker://")}
+    keep = [
+        m for m in mappings
+        if m.partition("=")[0] not in fetched | refused_docker and not _refusal_of(m, fetched)
+    ]  # fmt: skip
+    return keep, retired
+
+
+def _refusal_of(mapping: str, fetched: set[str]) -> bool:
+    """Whether `mapping` is the refusal folder of a use that act now fetches instead."""
+    repo_ref = mapping.partition("=")[0]
+    owner_repo, _, ref = repo_ref.partition("@")
+    return any(u.startswith(owner_repo + "/") and u.endswith("@" + ref) for u in fetched)
+
+
+def fetched_for_real(uses: set[str], actions: str) -> list[str]:
+    """The remote uses act fetches from the network in this mode (none offline)."""
+    if actions == "offline":
+        return []
+
+    def retired(use: str) -> bool:
+        found = verdict(use)
+        return found is not None and found.reason.startswith("@")
+
+    remote = sorted(u for u in uses if not u.startswith("."))
+    if actions == "real":
+        return [u for u in remote if not retired(u)]
+    return [u for u in remote if verdict(u) is not None and not retired(u)]

@@ -91,6 +91,23 @@ def _parser() -> argparse.ArgumentParser:
         help="the push changed these files (repeatable): `paths` filters decide what fires "
         "(default: a push that changes every file)",
     )
+    network = grade.add_mutually_exclusive_group()
+    network.add_argument(
+        "--online",
+        dest="actions",
+        action="store_const",
+        const="online",
+        default="offline",
+        help="where there is network access: act fetches the actions that have no offline "
+        "stand-in (the others stay stood in)",
+    )
+    network.add_argument(
+        "--real-actions",
+        dest="actions",
+        action="store_const",
+        const="real",
+        help="where there is network access: act fetches every action (no stand-ins)",
+    )
     grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
     grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
     grade.add_argument("--print-json", action="store_true", help="print the JSON report on stdout")
@@ -219,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             approved_by="you (--approve)" if args.approve else "the kata (reference run)",
             cluster=args.cluster,
             changed_files=tuple(args.changed),
+            actions=args.actions,
         )
         options.keep_workdir = args.keep_workdir
         report = guarded_grade(project, options, console)

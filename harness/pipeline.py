@@ -39,6 +39,7 @@ from harness.services import (
 )
 from harness.teardown import tear_down_run
 from harness.workflows import Workflow
+from world.actions.catalog import uses_in_workflow
 
 S = TypeVar("S")
 
@@ -331,8 +332,10 @@ def run_workflows(
         env={**exposure.env, **(env or {})},
         timeout_s=run.options.act_timeout_s,
         extra_labels=extra_labels,
+        actions=run.options.actions,
     )
     inputs.workflow_files = [w.path for w in firing]
+    _say_actions(run, firing + later)
     specs, cannot_start = job_services.declared(firing + later)
     blocked += cannot_start + job_services.job_containers(firing + later)
     redact = Redactor(exposure.redact)
@@ -356,6 +359,24 @@ def run_workflows(
     ctx.artifacts_dir = act_runner.artifact_dir(run.workdir)
     ctx.act.blocked = blocked
     return True
+
+
+def _say_actions(run: Run, workflows: list[Workflow]) -> None:
+    """Which remote actions run for real (fetched by act) and which are stood in: on the
+    console and in the report's stand-in list."""
+    uses: set[str] = set()
+    for wf in workflows:
+        uses |= uses_in_workflow(wf.data)
+    fetched = act_runner.fetched_for_real(uses, run.options.actions)
+    stood_in = sorted(u for u in uses if not u.startswith(".") and u not in fetched)
+    if run.options.actions == "offline":
+        return
+    line = f"actions ({run.options.actions}): fetched by act for real: " + (
+        ", ".join(fetched) or "none"
+    )
+    line += "; stood in offline: " + (", ".join(stood_in) or "none")
+    run.console.line(f"   {line}")
+    run.report.stand_ins.append(line)
 
 
 def _run_chained(

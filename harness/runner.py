@@ -34,6 +34,7 @@ class Options:
     approved_by: str = "you (--approve)"
     cluster: str = "stand-in"  # advanced: stand-in | kind (world/cluster/backend.py)
     changed_files: tuple[str, ...] = ()  # the push's changed files (paths filters); () = all
+    actions: str = "offline"  # offline | online | real (harness/act_runner.py ACTION_MODES)
 
 
 class Stages:
