@@ -17,6 +17,7 @@ from world.actions.catalog import (
     STAND_INS,
     STAND_INS_DIR,
     assemble,
+    docker_refusal,
     plan_local_repositories,
     uses_in_workflow,
 )
@@ -540,4 +541,11 @@ def test_plan_reports_unsupported_refs_with_reasons(tmp_path: Path) -> None:
     assert "has no 'sub'" in reasons["actions/checkout/sub@v4"]
     # what has a repository to map goes to a folder that fails with the verdict
     repos = sorted(m.split("=", 1)[0] for m in mappings)
-    assert repos == ["actions/cache@v2", "nobody/no-such-action@v1", "org/repo@main"]
+    assert repos == sorted(
+        [
+            "actions/cache@v2",
+            docker_refusal("docker://alpine:3.20"),  # the run rewrites the step to this name
+            "nobody/no-such-action@v1",
+            "org/repo@main",
+        ]
+    )
