@@ -24,7 +24,7 @@ from world.actions.catalog import uses_in_workflow, verdict
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 REPO = CORPUS / "ml-pipeline"
-SERVICE_IMAGE = "kata-corpus/http-store:1"
+SERVICE_IMAGE = "kata-corpus/redis:7"
 
 SUCCEEDS = {
     "produce-model", "consume-model",  # upload/download-artifact@v7
@@ -32,7 +32,7 @@ SUCCEEDS = {
     "lint", "unit-tests", "test-report",  # setup-python@v6 cache: pip, matrix, fan-in
     "in-container",  # a job's `container:`
     "image-current", "image-previous-majors",  # docker actions, current and previous majors
-    "api-integration",  # `services:` with a health check and job.services...ports
+    "api-integration",  # a Redis service, health-checked, at job.services.redis.ports
     "old-but-working",  # checkout@v2, setup-python@v4, cache@v3
     "python-version-file",  # setup-python@v5 with python-version-file
     "evaluate", "gate",  # job outputs, a gate on them, concurrency, step summary
@@ -120,10 +120,10 @@ def test_what_cannot_run_is_known_before_act_starts() -> None:
 
 @pytest.fixture
 def service_image(docker_engine: Any) -> Iterator[str]:
-    """The corpus's service image (an HTTP store standing in for a feature store)."""
+    """The corpus's database service: Debian's redis-server (built: nothing is pulled)."""
     done = subprocess.run(
         ["docker", "build", "-q", "-t", SERVICE_IMAGE, "--label", "kata.test=corpus",
-         str(CORPUS / "images" / "http-store")],
+         str(CORPUS / "images" / "redis")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
