@@ -140,11 +140,12 @@ def _write_dotenv(path: Path, values: dict[str, str]) -> None:
     path.touch(mode=0o600)
     lines = []
     for key, value in values.items():
-        if "\n" in value:
-            raise HarnessError(
-                f"multi-line value for {key} is not supported by act's --secret-file"
-            )
-        lines.append(f"{key}={value}\n")
+        if "\n" in value or "\r" in value:
+            # act reads the file with godotenv: a double-quoted value expands \n, \" and \\
+            quoted = value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "")
+            lines.append(f'{key}="{quoted.replace(chr(10), chr(92) + "n")}"\n')
+        else:
+            lines.append(f"{key}={value}\n")
     path.write_text("".join(lines))
 
 

@@ -7,6 +7,7 @@ error or a harness failure.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -108,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
         const="real",
         help="where there is network access: act fetches every action (no stand-ins)",
     )
+    grade.add_argument(
+        "--secrets-file",
+        type=Path,
+        metavar="FILE",
+        help="more secrets for the workflows, NAME=VALUE lines (masked in every log and "
+        "report); e.g. for `grade workflows`",
+    )
     grade.add_argument("--keep-workdir", action="store_true", help="keep the run's temp folder")
     grade.add_argument("--quiet", action="store_true", help="no progress on stderr")
     grade.add_argument("--print-json", action="store_true", help="print the JSON report on stdout")
@@ -145,6 +153,28 @@ def _parser() -> argparse.ArgumentParser:
     drills_cli.add_parsers(sub)
     interview_cli.add_parsers(sub)
     return parser
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """NAME=VALUE lines (blank lines and # comments skipped), as act's --secret-file reads
+    them: a double-quoted VALUE may hold \\n, \\" and \\\\ (a private key on one line);
+    a clear error for anything else."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise KataError(f"--secrets-file {path}: {exc.strerror or exc}") from None
+    secrets: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, eq, value = line.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name.strip()):
+            raise KataError(f"--secrets-file {path}, line {number}: expected NAME=VALUE")
+        if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+            value = re.sub(r'\\(["\\n])', lambda m: "\n" if m.group(1) == "n" else m.group(1),
+                           value[1:-1])  # fmt: skip
+        secrets[name.strip()] = value
+    return secrets
 
 
 def _record(report: Report, progress: state.Progress | None, reads: dict[str, str] | None) -> None:
@@ -237,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             cluster=args.cluster,
             changed_files=tuple(args.changed),
             actions=args.actions,
+            secrets=read_secrets_file(args.secrets_file) if args.secrets_file else {},
         )
         options.keep_workdir = args.keep_workdir
         report = guarded_grade(project, options, console)

@@ -173,9 +173,35 @@ def _options(text: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
     return health, other, None
 
 
-def declared(workflows: list[Workflow]) -> tuple[list[ServiceSpec], list[BlockedUse]]:
+EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars|env)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Contexts:
+    """What a service's `image`, `env` and `options` may read before the job starts:
+    `${{ secrets.X }}`, `${{ vars.X }}` and the workflow's and job's `${{ env.X }}`."""
+
+    secrets: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, text: str, env: dict[str, str]) -> str | None:
+        """`text` with those expressions filled in; None when another expression is left."""
+
+        def value(match: re.Match[str]) -> str:
+            kind, name = match.group(1), match.group(2)
+            source = {"secrets": self.secrets, "vars": self.variables, "env": env}[kind]
+            return source.get(name, "")
+
+        filled = EXPRESSION.sub(value, text)
+        return None if "${{" in filled else filled
+
+
+def declared(
+    workflows: list[Workflow], contexts: Contexts | None = None
+) -> tuple[list[ServiceSpec], list[BlockedUse]]:
     """The services the harness must start (host-mode jobs only: act starts a `container:`
     job's own), and what in any `services:` cannot run, with where and why."""
+    contexts = contexts or Contexts()
     specs: list[ServiceSpec] = []
     problems: list[BlockedUse] = []
     for wf in workflows:
@@ -194,7 +220,10 @@ def declared(workflows: list[Workflow]) -> tuple[list[ServiceSpec], list[Blocked
                 )
                 continue
             for name, body in services.items():
-                spec_or_problem = _one(wf, job_id, str(name), body, "container" in job)
+                env = {**_plain(wf.data.get("env")), **_plain(job.get("env"))}
+                spec_or_problem = _one(
+                    wf, job_id, str(name), body, "container" in job, contexts, env
+                )
                 if isinstance(spec_or_problem, BlockedUse):
                     problems.append(spec_or_problem)
                 elif spec_or_problem is not None:
@@ -252,8 +281,18 @@ def job_containers(workflows: list[Workflow]) -> list[BlockedUse]:
     return problems
 
 
+def _plain(mapping: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+
+
 def _one(
-    wf: Workflow, job: str, name: str, body: Any, in_container: bool
+    wf: Workflow,
+    job: str,
+    name: str,
+    body: Any,
+    in_container: bool,
+    contexts: Contexts,
+    job_env: dict[str, str],
 ) -> ServiceSpec | BlockedUse | None:
     where = str(wf.path)
     image = body.get("image") if isinstance(body, dict) else None
@@ -266,6 +305,7 @@ def _one(
             "it has no `image:`",
             "give the service an `image:` that is in your Docker engine",
         )
+    image = contexts.resolve(image, job_env) or image
     if "${{" in image:
         return _problem(
             where,
@@ -291,7 +331,17 @@ def _one(
     ports = _ports(body.get("ports") or [])
     if isinstance(ports, str):
         return _problem(where, job, name, image, ports, "write ports as `- 5432` or `- 5432:5432`")
-    health, other, refusal = _options(str(body.get("options") or ""))
+    options = contexts.resolve(str(body.get("options") or ""), job_env)
+    if options is None:
+        return _problem(
+            where,
+            job,
+            name,
+            image,
+            "its `options` use an expression the harness cannot resolve before the job",
+            "use secrets.X, vars.X or env.X only",
+        )
+    health, other, refusal = _options(options)
     if refusal:
         return _problem(where, job, name, image, refusal, "drop that option")
     for key in ("volumes", "credentials"):
@@ -304,7 +354,19 @@ def _one(
                 f"`{key}:` is not supported for service containers here",
                 f"remove `{key}:` (images come from the local engine; data stays in the container)",
             )
-    env = {str(k): str(v) for k, v in (body.get("env") or {}).items()}
+    env: dict[str, str] = {}
+    for key, raw in _plain(body.get("env")).items():
+        filled = contexts.resolve(raw, job_env)
+        if filled is None:
+            return _problem(
+                where,
+                job,
+                name,
+                image,
+                f"env `{key}` uses an expression the harness cannot resolve before the job",
+                "use secrets.X, vars.X or env.X only",
+            )
+        env[key] = filled
     return ServiceSpec(where, job, name, image, env, tuple(ports), health, other)
 
 

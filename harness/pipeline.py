@@ -336,9 +336,12 @@ def run_workflows(
     )
     inputs.workflow_files = [w.path for w in firing]
     _say_actions(run, firing + later)
-    specs, cannot_start = job_services.declared(firing + later)
+    inputs.secrets.update(run.options.secrets)
+    specs, cannot_start = job_services.declared(
+        firing + later, job_services.Contexts(inputs.secrets, inputs.variables)
+    )
     blocked += cannot_start + job_services.job_containers(firing + later)
-    redact = Redactor(exposure.redact)
+    redact = Redactor([*exposure.redact, *run.options.secrets.values()])
     with job_services.running(specs, run.sandbox.run_id) as services:
         blocked += services.problems
         services.rewrite(run.sandbox.repo, firing + later)

@@ -18,6 +18,11 @@ class Redactor:
     def add(self, value: str) -> None:
         if len(value) >= 4:  # masking very short strings would shred ordinary output
             self._values.add(value)
+        if "\n" in value:  # logs come line by line: mask each line of a multi-line secret
+            # (a private key), as GitHub does; its framing lines are no secret
+            for line in value.splitlines():
+                if len(line.strip()) >= 8 and not line.startswith("-----"):
+                    self._values.add(line.strip())
 
     def __call__(self, text: str) -> str:
         for value in sorted(self._values, key=len, reverse=True):

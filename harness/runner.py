@@ -35,6 +35,7 @@ class Options:
     cluster: str = "stand-in"  # advanced: stand-in | kind (world/cluster/backend.py)
     changed_files: tuple[str, ...] = ()  # the push's changed files (paths filters); () = all
     actions: str = "offline"  # offline | online | real (harness/act_runner.py ACTION_MODES)
+    secrets: dict[str, str] = field(default_factory=dict)  # more secrets (--secrets-file)
 
 
 class Stages:

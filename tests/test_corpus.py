@@ -40,6 +40,7 @@ SUCCEEDS = {
     "composite-setup",  # a local composite action with outputs
     "fit", "check-accuracy",  # a local reusable workflow with inputs and outputs
     "deploy-after-ci",  # workflow_run, after CI succeeded
+    "ssh-deploy",  # appleboy/scp-action and ssh-action to an SSH service, key from secrets
 }  # fmt: skip
 FAILS_WITH = {
     "retired-cache": "@v2 is retired",
@@ -118,17 +119,49 @@ def test_what_cannot_run_is_known_before_act_starts() -> None:
     }
 
 
+SERVICE_IMAGES = {"kata-corpus/redis:7": "redis", "kata-corpus/ssh-target:1": "ssh-target"}
+
+
 @pytest.fixture
-def service_image(docker_engine: Any) -> Iterator[str]:
-    """The corpus's database service: Debian's redis-server (built: nothing is pulled)."""
-    done = subprocess.run(
-        ["docker", "build", "-q", "-t", SERVICE_IMAGE, "--label", "kata.test=corpus",
-         str(CORPUS / "images" / "redis")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    yield SERVICE_IMAGE
-    subprocess.run(["docker", "rmi", "-f", SERVICE_IMAGE], capture_output=True, check=False)
+def service_images(docker_engine: Any) -> Iterator[list[str]]:
+    """The corpus's service images, built side by side from Debian packages (nothing is
+    pulled): a Redis the integration job talks to, an SSH target the deploy job ships to."""
+    builds = [
+        subprocess.Popen(
+            [
+                "docker",
+                "build",
+                "-q",
+                "-t",
+                tag,
+                "--label",
+                "kata.test=corpus",
+                str(CORPUS / "images" / folder),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag, folder in SERVICE_IMAGES.items()
+    ]
+    for build in builds:
+        _, err = build.communicate()
+        assert build.returncode == 0, err
+    yield list(SERVICE_IMAGES)
+    subprocess.run(["docker", "rmi", "-f", *SERVICE_IMAGES], capture_output=True, check=False)
+
+
+def _deploy_key(folder: Path) -> dict[str, str]:
+    """A fresh ed25519 key pair, as the DEPLOY_KEY and DEPLOY_PUBLIC_KEY secrets."""
+    key = folder / "deploy_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "corpus", "-f", str(key)],
+        check=True,
+    )
+    return {
+        "DEPLOY_KEY": key.read_text(),
+        "DEPLOY_PUBLIC_KEY": key.with_suffix(".pub").read_text().strip(),
+    }
 
 
 def _git_repo(tmp_path: Path) -> Path:
@@ -146,13 +179,19 @@ def _git_repo(tmp_path: Path) -> Path:
 @pytest.mark.e2e
 @pytest.mark.docker
 def test_every_corpus_job_succeeds_or_fails_with_its_cause(
-    tmp_path: Path, service_image: str
+    tmp_path: Path, service_images: list[str]
 ) -> None:
     repo = _git_repo(tmp_path)
-    report_path = tmp_path / "report.json"
-    code = cli.main(
-        ["grade", "workflows", "--path", str(repo), "--json", str(report_path), "--quiet"]
+    secrets = _deploy_key(tmp_path)
+    secrets_file = tmp_path / "secrets.env"
+    secrets_file.write_text(
+        "".join(f"{k}={json.dumps(v)}\n" for k, v in secrets.items())  # "..." with \n escapes
     )
+    report_path, log = tmp_path / "report.json", tmp_path / "act.log"
+    code = cli.main(
+        ["grade", "workflows", "--path", str(repo), "--json", str(report_path), "--quiet",
+         "--secrets-file", str(secrets_file), "--act-log", str(log)]
+    )  # fmt: skip
     report = json.loads(report_path.read_text())
     assert code == 1, "the corpus holds failing workflows: the run must fail"
     results = {job["id"]: job for job in report["jobs"]}
@@ -167,6 +206,8 @@ def test_every_corpus_job_succeeds_or_fails_with_its_cause(
             said = "\n".join(line for step in results[job]["steps"] for line in step["log"])
             assert tool in said and "install" in said.lower(), (job, said)
     assert report["teardown"]["clean"], report["teardown"]
+    private = secrets["DEPLOY_KEY"].splitlines()[1]
+    assert private not in report_path.read_text() and private not in log.read_text()
     left = subprocess.run(
         ["docker", "ps", "-aq", "--filter", f"label=kata.run={report['run_id']}"],
         capture_output=True, text=True, check=True,
